@@ -1,0 +1,68 @@
+"""The ``msrnn`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from msrnn.models import build_model, list_models
+
+
+def _count(model) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def models_table(pattern: str = "*") -> str:
+    """A text table of the registered models with their parameter counts in both presets."""
+    header = ("model", "params (paper)", "params (clean)", "levels", "skip edges (from>to)")
+    rows = [header]
+    for name in list_models(pattern):
+        paper = build_model(name, preset="paper")
+        clean = build_model(name, preset="clean")
+        levels = ",".join(str(level) for level in paper.stack.levels)
+        edges = [
+            f"{source}>{layer}"
+            for layer, sources in enumerate(paper.stack.sources)
+            for source in sources[1:]
+        ]
+        skips = " ".join(edges) if edges else "-"
+        rows.append((name, f"{_count(paper):,}", f"{_count(clean):,}", levels, skips))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines = []
+    for index, row in enumerate(rows):
+        cells = [
+            cell.ljust(width) if i in (0, 3, 4) else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append("  ".join(cells).rstrip())
+        if index == 0:
+            lines.append("  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="msrnn",
+        description="Multi-scale recurrent networks for spatiotemporal predictive learning.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    models = commands.add_parser(
+        "models", help="list the registered models and their parameter counts"
+    )
+    models.add_argument(
+        "pattern", nargs="?", default="*", help="shell-style name filter, e.g. 'ms-*'"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``msrnn`` console script."""
+    args = _parser().parse_args(argv)
+    if args.command == "models":
+        print(models_table(args.pattern))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""Forecasters: the multi-scale stack, the autoregressive loop, sampling schedules, registry."""
+
+from __future__ import annotations
+
+from msrnn.models import zoo
+from msrnn.models._registry import canonical_name, get_builder, list_models, register_model
+from msrnn.models.forecaster import Forecaster, ForecastOutput
+from msrnn.models.sampling import (
+    ReverseScheduledSampling,
+    ScheduledSampling,
+    reverse_sampling_etas,
+    scheduled_sampling_eta,
+)
+from msrnn.models.scale_plan import SKIP_POLICIES, pyramid_levels, skip_sources
+from msrnn.models.stack import MultiScaleStack, StackState
+
+OVERRIDES: tuple[str, ...] = (
+    "hidden_channels",
+    "num_layers",
+    "kernel_size",
+    "in_channels",
+    "levels",
+    "skip",
+    "input_frames",
+    "fused",
+    "adapter_bias",
+)
+
+
+def build_model(name: str, preset: str = "paper", **overrides) -> Forecaster:
+    """Build a registered forecaster.
+
+    Args:
+        name: model name, e.g. ``"ms-predrnn++"`` (case-insensitive; ``_`` for ``-`` and ``pp``
+            for ``++`` are accepted). See :func:`list_models`.
+        preset: ``"paper"`` (the paper's parameter counts, never-trained parameters included) or
+            ``"clean"`` (without them).
+        **overrides: any of ``hidden_channels``, ``num_layers``, ``kernel_size``,
+            ``in_channels``, ``levels`` (scale plan), ``skip`` (``none | unet | unet3p | full``),
+            ``input_frames``, ``fused``, ``adapter_bias`` (PredRNN-V2 only).
+
+    Returns:
+        The :class:`Forecaster`.
+
+    Raises:
+        ValueError: for an unknown name, preset or override.
+
+    Example:
+        >>> model = build_model("ms-convlstm", hidden_channels=8, num_layers=4)
+        >>> model.stack.levels
+        (0, 1, 1, 0)
+        >>> sum(p.numel() for p in build_model("convlstm").parameters())
+        1772737
+    """
+    unknown = sorted(set(overrides) - set(OVERRIDES))
+    if unknown:
+        raise ValueError(f"unknown override(s) {unknown}; allowed: {', '.join(OVERRIDES)}")
+    return get_builder(name)(preset=preset, **overrides)
+
+
+__all__ = [
+    "OVERRIDES",
+    "SKIP_POLICIES",
+    "ForecastOutput",
+    "Forecaster",
+    "MultiScaleStack",
+    "ReverseScheduledSampling",
+    "ScheduledSampling",
+    "StackState",
+    "build_model",
+    "canonical_name",
+    "list_models",
+    "pyramid_levels",
+    "register_model",
+    "reverse_sampling_etas",
+    "scheduled_sampling_eta",
+    "skip_sources",
+    "zoo",
+]

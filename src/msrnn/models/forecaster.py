@@ -1,0 +1,203 @@
+"""The forecaster: embedding, the recurrent stack unrolled in time, and the read-out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+
+from msrnn.cells.predrnn_v2 import DecouplingLoss
+from msrnn.models.stack import MultiScaleStack, StepOutput
+
+
+@dataclass
+class ForecastOutput:
+    """What a forecaster returns for a sequence.
+
+    Attributes:
+        predictions: next-frame predictions, ``(B, T-1, C, H, W)``; ``predictions[:, t]``
+            predicts ``frames[:, t + 1]``.
+        decoupling_loss: PredRNN-V2's memory decoupling term (unweighted; summed over layers
+            and channels, averaged over time steps and samples), ``None`` for other models.
+    """
+
+    predictions: Tensor
+    decoupling_loss: Tensor | None = None
+
+
+class Forecaster(nn.Module):
+    r"""Autoregressive next-frame forecaster around a :class:`MultiScaleStack`.
+
+    One time step: :math:`\hat X_{t+1} = W_{out} * \mathrm{Stack}(W_{in} * x_t)` with ``1x1``
+    convolutions :math:`W_{in}: C_{img} \to C` and :math:`W_{out}: C \to C_{img}` (no activation;
+    outputs are not clipped). The input :math:`x_t` is the true frame :math:`X_t` or the model's
+    own previous prediction :math:`\hat X_t`:
+
+    * default: :math:`x_t = X_t` for ``t < input_frames``, :math:`\hat X_t` afterwards;
+    * ``teacher_forcing`` mask :math:`m \in [0, 1]^{B \times (T-1)}` (scheduled sampling):
+      :math:`x_t = m_{b,t} X_t + (1 - m_{b,t}) \hat X_t`, per sample.
+
+    The last frame :math:`X_{T-1}` is never fed in. All ``T-1`` predictions are returned.
+
+    Args:
+        stack: the recurrent stack.
+        in_channels: image channels :math:`C_{img}`.
+        input_frames: number of observed frames used by default (10 in the paper's setting).
+        decoupling: PredRNN-V2's decoupling loss; then every cell must return increments.
+
+    Shape:
+        ``frames``: ``(B, T, C_img, H, W)`` float; ``predictions``: ``(B, T-1, C_img, H, W)``.
+    """
+
+    def __init__(
+        self,
+        stack: MultiScaleStack,
+        *,
+        in_channels: int = 1,
+        input_frames: int = 10,
+        decoupling: DecouplingLoss | None = None,
+    ) -> None:
+        super().__init__()
+        if in_channels < 1:
+            raise ValueError(f"in_channels must be positive, got {in_channels}")
+        if input_frames < 1:
+            raise ValueError(f"input_frames must be at least 1, got {input_frames}")
+        self.in_channels = in_channels
+        self.input_frames = input_frames
+        self.embed = nn.Conv2d(in_channels, stack.channels, kernel_size=1)
+        self.stack = stack
+        self.readout = nn.Conv2d(stack.channels, in_channels, kernel_size=1)
+        self.decoupling = decoupling
+
+    def forward(
+        self,
+        frames: Tensor,
+        *,
+        input_frames: int | None = None,
+        teacher_forcing: Tensor | None = None,
+    ) -> ForecastOutput:
+        """Predict every next frame of ``frames``.
+
+        Args:
+            frames: ``(B, T, C, H, W)`` sequence, ``T >= 2``.
+            input_frames: observed frames fed as ground truth (default: the constructor's);
+                ignored when ``teacher_forcing`` is given.
+            teacher_forcing: ``(B, T-1)`` probabilities or booleans of feeding the true frame at
+                each step (1 = truth, 0 = own prediction); column 0 must be 1.
+
+        Returns:
+            :class:`ForecastOutput` with ``predictions`` of shape ``(B, T-1, C, H, W)``.
+
+        Raises:
+            ValueError: on a wrong shape, channel count, frame count, non-finite values or a bad
+                mask.
+            TypeError: if ``frames`` is not a floating-point tensor.
+        """
+        self.check_frames(frames, min_frames=2)
+        steps = frames.shape[1] - 1
+        if teacher_forcing is not None:
+            mask = self._check_mask(teacher_forcing, frames)
+            return self._unroll(frames, steps, truth_steps=1, mask=mask)
+        observed = self.input_frames if input_frames is None else input_frames
+        if not 1 <= observed <= frames.shape[1]:
+            raise ValueError(
+                f"input_frames must be between 1 and T={frames.shape[1]}, got {observed}"
+            )
+        return self._unroll(frames, steps, truth_steps=observed, mask=None)
+
+    def forecast(self, context: Tensor, horizon: int) -> Tensor:
+        """Forecast ``horizon`` frames after the observed ``context``.
+
+        Args:
+            context: ``(B, T_in, C, H, W)`` observed frames.
+            horizon: number of future frames, at least 1.
+
+        Returns:
+            ``(B, horizon, C, H, W)`` predictions of the frames after the context.
+        """
+        self.check_frames(context, min_frames=1)
+        if horizon < 1:
+            raise ValueError(f"horizon must be at least 1, got {horizon}")
+        observed = context.shape[1]
+        out = self._unroll(context, observed + horizon - 1, truth_steps=observed, mask=None)
+        return out.predictions[:, observed - 1 :]
+
+    def _unroll(
+        self, frames: Tensor, steps: int, *, truth_steps: int, mask: Tensor | None
+    ) -> ForecastOutput:
+        batch, _, _, height, width = frames.shape
+        state = self.stack.init_state(
+            batch, (height, width), device=frames.device, dtype=frames.dtype
+        )
+        predictions: list[Tensor] = []
+        decoupling = [] if self.decoupling is not None else None
+        prediction = None
+        for t in range(steps):
+            if t < truth_steps:
+                x = frames[:, t]
+            elif mask is None:
+                x = prediction
+            else:
+                m = mask[:, t].view(batch, 1, 1, 1)
+                x = m * frames[:, t] + (1 - m) * prediction
+            step: StepOutput = self.stack(self.embed(x), state)
+            state = step.state
+            prediction = self.readout(step.hidden)
+            predictions.append(prediction)
+            if decoupling is not None:
+                decoupling.append(self._decoupling_step(step))
+        loss = torch.stack(decoupling).mean() if decoupling else None
+        return ForecastOutput(torch.stack(predictions, dim=1), loss)
+
+    def _decoupling_step(self, step: StepOutput) -> Tensor:
+        """Per-sample decoupling term of one step, summed over layers: ``(B,)``."""
+        total = None
+        for aux in step.aux:
+            if aux is None:
+                raise ValueError("decoupling needs cells built with return_increments=True")
+            term = self.decoupling(aux["delta_c"], aux["delta_m"])
+            total = term if total is None else total + term
+        return total
+
+    def check_frames(self, frames: Tensor, *, min_frames: int) -> None:
+        """Validate a ``(B, T, C, H, W)`` sequence at the public boundary.
+
+        Raises:
+            TypeError: if ``frames`` is not a floating-point tensor.
+            ValueError: on a wrong rank, channel count, too few frames, a frame too small for the
+                scale plan, or NaN/inf values.
+        """
+        if not isinstance(frames, Tensor) or not frames.is_floating_point():
+            kind = frames.dtype if isinstance(frames, Tensor) else type(frames).__name__
+            raise TypeError(f"frames must be a floating-point tensor, got {kind}")
+        if frames.dim() != 5:
+            raise ValueError(f"frames must be (B, T, C, H, W), got shape {tuple(frames.shape)}")
+        _, length, channels, height, width = frames.shape
+        if channels != self.in_channels:
+            raise ValueError(
+                f"frames have {channels} channels but the model expects {self.in_channels}; "
+                f"build it with in_channels={channels} or convert the data"
+            )
+        if length < min_frames:
+            raise ValueError(f"frames must hold at least {min_frames} frames, got T={length}")
+        smallest = self.stack.min_frame_size()
+        if min(height, width) < smallest:
+            raise ValueError(
+                f"frame size {height}x{width} is too small for the scale plan "
+                f"{self.stack.levels}: each side must be at least {smallest}"
+            )
+        if not torch.isfinite(frames).all():
+            raise ValueError("frames contain NaN or infinite values; clean or mask the data first")
+
+    @staticmethod
+    def _check_mask(mask: Tensor, frames: Tensor) -> Tensor:
+        expected = (frames.shape[0], frames.shape[1] - 1)
+        if tuple(mask.shape) != expected:
+            raise ValueError(
+                f"teacher_forcing must have shape (B, T-1) = {expected}, got {tuple(mask.shape)}"
+            )
+        mask = mask.to(device=frames.device, dtype=frames.dtype)
+        if not bool((mask[:, 0] == 1).all()):
+            raise ValueError("teacher_forcing[:, 0] must be 1: no prediction exists before step 0")
+        return mask

@@ -1,0 +1,139 @@
+"""Registered models: every base ConvRNN and its MS variant, as tiny preset functions.
+
+Each family is a function that builds the list of cells for a stack; each registered name fixes
+the family, the scale plan and the skip policy. Two presets:
+
+* ``"paper"``: the MS-RNN code's architecture, including parameters that it allocates but never
+  trains (PredRNN++ allocates a Gradient Highway Unit in every layer and runs only the second
+  layer's), so the parameter counts equal the paper's Params column.
+* ``"clean"``: the same maths without never-trained parameters.
+
+Both presets compute the same function for the same trained weights.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Literal
+
+from msrnn.cells.base import RecurrentCell
+from msrnn.cells.convlstm import ConvLSTMCell
+from msrnn.cells.predrnn import STLSTMCell
+from msrnn.cells.predrnn_pp import CausalLSTMCell
+from msrnn.cells.predrnn_v2 import DecouplingLoss
+from msrnn.models._registry import register_model
+from msrnn.models.forecaster import Forecaster
+from msrnn.models.scale_plan import SkipPolicy, pyramid_levels
+from msrnn.models.stack import MultiScaleStack
+
+Preset = Literal["paper", "clean"]
+PRESETS: tuple[str, ...] = ("paper", "clean")
+CellsFn = Callable[..., list[RecurrentCell]]
+
+
+def _convlstm_cells(n: int, channels: int, kernel_size: int, *, preset: Preset, fused: bool):
+    return [ConvLSTMCell(channels, kernel_size, fused=fused) for _ in range(n)]
+
+
+def _predrnn_cells(n: int, channels: int, kernel_size: int, *, preset: Preset, fused: bool):
+    return [STLSTMCell(channels, kernel_size, fused=fused) for _ in range(n)]
+
+
+def _predrnn_v2_cells(n: int, channels: int, kernel_size: int, *, preset: Preset, fused: bool):
+    return [
+        STLSTMCell(channels, kernel_size, fused=fused, return_increments=True) for _ in range(n)
+    ]
+
+
+def _predrnn_pp_cells(n: int, channels: int, kernel_size: int, *, preset: Preset, fused: bool):
+    # The GHU sits between layers 0 and 1 and is fused into layer 1 (paper, Sec. III-A).
+    unused = "dormant" if preset == "paper" else "none"
+    return [
+        CausalLSTMCell(channels, kernel_size, highway="active" if i == 1 else unused, fused=fused)
+        for i in range(n)
+    ]
+
+
+def build_forecaster(
+    cells_fn: CellsFn,
+    *,
+    multiscale: bool,
+    skip: SkipPolicy = "unet",
+    preset: Preset = "paper",
+    hidden_channels: int = 64,
+    num_layers: int | None = None,
+    kernel_size: int = 3,
+    in_channels: int = 1,
+    levels: Sequence[int] | None = None,
+    input_frames: int = 10,
+    fused: bool = False,
+    decoupling: bool = False,
+    adapter_bias: bool = True,
+) -> Forecaster:
+    """Assemble a forecaster from a cell family and the framework's hyper-parameters.
+
+    Args:
+        cells_fn: family function ``(n, channels, kernel_size, *, preset, fused) -> cells``.
+        multiscale: default plan: the mirror pyramid (True) or all zeros (False).
+        skip: skip policy (see :mod:`msrnn.models.scale_plan`).
+        preset: ``"paper"`` or ``"clean"`` (see the module docstring).
+        hidden_channels: width ``C`` of every layer.
+        num_layers: depth ``N`` (default: ``len(levels)`` if given, else 6).
+        kernel_size: odd kernel size of the cells' convolutions.
+        in_channels: image channels.
+        levels: explicit scale plan, one level per layer (overrides ``multiscale``).
+        input_frames: default number of observed frames.
+        fused: fuse gate convolutions over several inputs into one call.
+        decoupling: add PredRNN-V2's decoupling loss with one shared adapter.
+        adapter_bias: give that adapter a bias (as the MS-RNN code does).
+
+    Raises:
+        ValueError: for an unknown preset or inconsistent depth and plan.
+    """
+    if preset not in PRESETS:
+        raise ValueError(f"preset must be one of {PRESETS}, got {preset!r}")
+    if num_layers is None:
+        num_layers = len(levels) if levels is not None else 6
+    if num_layers < 1:
+        raise ValueError(f"num_layers must be at least 1, got {num_layers}")
+    if levels is None:
+        levels = pyramid_levels(num_layers) if multiscale else (0,) * num_layers
+    cells = cells_fn(num_layers, hidden_channels, kernel_size, preset=preset, fused=fused)
+    stack = MultiScaleStack(cells, levels=levels, skip=skip)
+    loss = DecouplingLoss(hidden_channels, bias=adapter_bias) if decoupling else None
+    return Forecaster(stack, in_channels=in_channels, input_frames=input_frames, decoupling=loss)
+
+
+def _family(name: str, cells_fn: CellsFn, **fixed) -> None:
+    """Register ``name`` and ``ms-name`` for one cell family."""
+
+    def base(preset: Preset = "paper", **overrides) -> Forecaster:
+        return build_forecaster(cells_fn, multiscale=False, preset=preset, **fixed, **overrides)
+
+    def multiscale(preset: Preset = "paper", **overrides) -> Forecaster:
+        return build_forecaster(cells_fn, multiscale=True, preset=preset, **fixed, **overrides)
+
+    base.__doc__ = f"{name}: the classic single-scale stack (all levels 0)."
+    multiscale.__doc__ = f"MS-{name}: the mirror-pyramid stack with UNet skips."
+    register_model(name)(base)
+    register_model(f"ms-{name}")(multiscale)
+
+
+_family("convlstm", _convlstm_cells)
+_family("predrnn", _predrnn_cells)
+_family("predrnn++", _predrnn_pp_cells)
+_family("predrnn-v2", _predrnn_v2_cells, decoupling=True)
+
+
+def _skip_ablation(policy: SkipPolicy) -> Callable[..., Forecaster]:
+    def build(preset: Preset = "paper", **overrides) -> Forecaster:
+        overrides.setdefault("skip", policy)
+        return build_forecaster(_convlstm_cells, multiscale=True, preset=preset, **overrides)
+
+    build.__doc__ = f"MS-ConvLSTM with the {policy!r} skip policy (paper Tables IV and V)."
+    return build
+
+
+register_model("ms-convlstm-noskip")(_skip_ablation("none"))
+register_model("ms-convlstm-unet3p")(_skip_ablation("unet3p"))
+register_model("ms-convlstm-full")(_skip_ablation("full"))

@@ -1,0 +1,113 @@
+import pytest
+import torch
+
+from msrnn.models import ScheduledSampling
+from tests.conftest import tiny_model
+
+
+@pytest.fixture(scope="module")
+def model():
+    return tiny_model("ms-predrnn", num_layers=4).eval()
+
+
+def test_teacher_forcing_mask_reproduces_fixed_input_frames(model):
+    frames = torch.rand(2, 6, 1, 16, 16)
+    mask = torch.tensor([[1, 1, 1, 0, 0]] * 2, dtype=torch.float32)
+    with torch.no_grad():
+        expected = model(frames, input_frames=3).predictions
+        masked = model(frames, teacher_forcing=mask).predictions
+    assert torch.allclose(masked, expected, atol=1e-6)
+
+
+def test_all_ones_mask_is_pure_next_frame_prediction(model):
+    frames = torch.rand(1, 5, 1, 16, 16)
+    with torch.no_grad():
+        forced = model(frames, teacher_forcing=torch.ones(1, 4)).predictions
+        observed_all = model(frames, input_frames=5).predictions
+    assert torch.allclose(forced, observed_all, atol=1e-6)
+
+
+def test_scheduled_mask_mixes_truth_and_prediction_per_sample(model):
+    frames = torch.rand(2, 6, 1, 16, 16)
+    mask = torch.tensor([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]], dtype=torch.float32)
+    with torch.no_grad():
+        mixed = model(frames, teacher_forcing=mask).predictions
+        truth = model(frames, input_frames=6).predictions
+        free = model(frames, input_frames=3).predictions
+    assert torch.allclose(mixed[0], truth[0], atol=1e-6)
+    assert torch.allclose(mixed[1], free[1], atol=1e-6)
+
+
+def test_forecast_continues_the_context(model):
+    context = torch.rand(2, 4, 1, 16, 16)
+    with torch.no_grad():
+        future = model.forecast(context, horizon=3)
+        padded = torch.cat([context, torch.zeros(2, 3, 1, 16, 16)], dim=1)
+        reference = model(padded, input_frames=4).predictions[:, 3:]
+    assert future.shape == (2, 3, 1, 16, 16)
+    assert torch.allclose(future, reference, atol=1e-6)
+
+
+def test_output_of_a_sample_does_not_depend_on_the_rest_of_the_batch(model):
+    frames = torch.rand(3, 5, 1, 16, 16)
+    with torch.no_grad():
+        alone = model(frames[:1], input_frames=2).predictions
+        changed = frames.clone()
+        changed[1:] = torch.rand(2, 5, 1, 16, 16)
+        batched = model(changed, input_frames=2).predictions[:1]
+    assert torch.allclose(alone, batched, atol=1e-5)
+
+
+def test_seeded_training_step_is_bit_for_bit_repeatable():
+    def run():
+        model = tiny_model("ms-predrnn++", seed=3, num_layers=4)
+        frames = torch.rand(2, 5, 1, 16, 16, generator=torch.Generator().manual_seed(0))
+        mask = ScheduledSampling(10, seed=0).mask(2, 5, 2, step=3)
+        out = model(frames, teacher_forcing=mask)
+        out.predictions.square().sum().backward()
+        return out.predictions.detach(), [
+            p.grad.clone() for p in model.parameters() if p.grad is not None
+        ]
+
+    (pred_a, grads_a), (pred_b, grads_b) = run(), run()
+    assert torch.equal(pred_a, pred_b)
+    assert all(torch.equal(a, b) for a, b in zip(grads_a, grads_b, strict=True))
+
+
+@pytest.mark.parametrize(
+    ("frames", "kwargs", "error", "match"),
+    [
+        (torch.rand(2, 5, 16, 16), {}, ValueError, r"\(B, T, C, H, W\)"),
+        (torch.rand(2, 5, 3, 16, 16), {}, ValueError, "3 channels but the model expects 1"),
+        (torch.rand(2, 1, 1, 16, 16), {}, ValueError, "at least 2 frames"),
+        (torch.full((1, 3, 1, 16, 16), float("nan")), {"input_frames": 2}, ValueError, "NaN"),
+        (torch.zeros(1, 3, 1, 16, 16, dtype=torch.uint8), {}, TypeError, "floating-point"),
+        (
+            torch.rand(1, 3, 1, 1, 16),
+            {"input_frames": 2},
+            ValueError,
+            "too small for the scale plan",
+        ),
+        (torch.rand(1, 3, 1, 16, 16), {"input_frames": 4}, ValueError, "between 1 and T=3"),
+        (
+            torch.rand(1, 3, 1, 16, 16),
+            {"teacher_forcing": torch.ones(1, 3)},
+            ValueError,
+            r"shape \(B, T-1\)",
+        ),
+        (
+            torch.rand(1, 3, 1, 16, 16),
+            {"teacher_forcing": torch.zeros(1, 2)},
+            ValueError,
+            "must be 1",
+        ),
+    ],
+)
+def test_bad_input_is_rejected_with_a_clear_message(model, frames, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        model(frames, **kwargs)
+
+
+def test_bad_forecast_horizon(model):
+    with pytest.raises(ValueError, match="horizon"):
+        model.forecast(torch.rand(1, 2, 1, 16, 16), horizon=0)

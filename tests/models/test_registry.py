@@ -1,0 +1,95 @@
+import pytest
+import torch
+
+import msrnn
+from msrnn.models import build_model, canonical_name, list_models, register_model
+from tests.conftest import parameter_count, tiny_model
+
+PAPER_COUNTS = {
+    "convlstm": 1_772_737,
+    "predrnn": 3_594_817,
+    "predrnn++": 5_608_513,
+    "predrnn-v2": 3_598_977,
+}
+# the paper preset minus the never-trained parameters (MODEL_SPEC §9.2)
+CLEAN_COUNTS = {**PAPER_COUNTS, "predrnn++": 4_869_953}
+BASES = sorted(PAPER_COUNTS)
+
+
+@pytest.mark.parametrize("name", BASES)
+def test_paper_preset_parameter_counts_and_ms_equals_base(name):
+    assert parameter_count(build_model(name)) == PAPER_COUNTS[name]
+    assert parameter_count(build_model(f"ms-{name}")) == PAPER_COUNTS[name]
+
+
+@pytest.mark.parametrize("name", BASES)
+def test_clean_preset_parameter_counts(name):
+    assert parameter_count(build_model(name, preset="clean")) == CLEAN_COUNTS[name]
+    assert parameter_count(build_model(f"ms-{name}", preset="clean")) == CLEAN_COUNTS[name]
+
+
+@pytest.mark.parametrize("name", ["ms-convlstm-noskip", "ms-convlstm-unet3p", "ms-convlstm-full"])
+def test_skip_ablations_have_convlstm_parameters(name):
+    assert parameter_count(build_model(name)) == PAPER_COUNTS["convlstm"]
+
+
+def test_registered_names():
+    expected = set(BASES) | {f"ms-{n}" for n in BASES}
+    expected |= {"ms-convlstm-noskip", "ms-convlstm-unet3p", "ms-convlstm-full"}
+    assert expected <= set(list_models())
+    assert list_models("ms-predrnn*") == ["ms-predrnn", "ms-predrnn++", "ms-predrnn-v2"]
+
+
+@pytest.mark.parametrize(
+    ("alias", "name"),
+    [("MS_PredRNN_pp", "ms-predrnn++"), ("predrnnpp", "predrnn++"), ("PredRNN-V2", "predrnn-v2")],
+)
+def test_names_are_normalised(alias, name):
+    assert canonical_name(alias) == name
+    assert parameter_count(build_model(alias, hidden_channels=4)) == parameter_count(
+        build_model(name, hidden_channels=4)
+    )
+
+
+def test_unknown_name_preset_and_override_are_rejected():
+    with pytest.raises(ValueError, match="unknown model 'convgru'; available: convlstm"):
+        build_model("convgru")
+    with pytest.raises(ValueError, match="preset must be one of"):
+        build_model("convlstm", preset="fast")
+    with pytest.raises(ValueError, match=r"unknown override\(s\) \['hidden'\]"):
+        build_model("convlstm", hidden=8)
+
+
+def test_duplicate_registration_is_rejected():
+    with pytest.raises(ValueError, match="already registered"):
+        register_model("MS_ConvLSTM")(lambda **kw: None)
+
+
+def test_overrides_reach_the_model():
+    model = build_model(
+        "ms-predrnn",
+        hidden_channels=16,
+        num_layers=4,
+        kernel_size=5,
+        in_channels=3,
+        input_frames=4,
+        skip="full",
+    )
+    assert model.stack.levels == (0, 1, 1, 0)
+    assert model.stack.skip == "full"
+    assert model.in_channels == 3 and model.input_frames == 4
+    assert model.stack.cells[0].kernel_size == 5 and model.stack.channels == 16
+
+
+def test_explicit_plan_sets_depth():
+    model = build_model("convlstm", levels=(0, 1, 0), hidden_channels=4)
+    assert model.stack.num_layers == 3
+    with pytest.raises(ValueError, match="one level per layer"):
+        build_model("convlstm", levels=(0, 1, 0), num_layers=4)
+
+
+def test_top_level_api():
+    assert msrnn.build_model is build_model
+    assert isinstance(tiny_model("convlstm"), msrnn.Forecaster)
+    out = tiny_model("convlstm", num_layers=2)(torch.rand(1, 3, 1, 8, 8), input_frames=2)
+    assert isinstance(out, msrnn.ForecastOutput) and out.decoupling_loss is None
