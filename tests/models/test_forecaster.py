@@ -111,3 +111,10 @@ def test_bad_input_is_rejected_with_a_clear_message(model, frames, kwargs, error
 def test_bad_forecast_horizon(model):
     with pytest.raises(ValueError, match="horizon"):
         model.forecast(torch.rand(1, 2, 1, 16, 16), horizon=0)
+
+
+def test_frame_size_check_knows_the_cells_smallest_grid():
+    model = tiny_model("ms-motionrnn", num_layers=4)  # levels (0, 1, 1, 0): needs 2 * 2 pixels
+    with pytest.raises(ValueError, match="each side must be at least 4"):
+        model(torch.rand(1, 3, 1, 3, 8), input_frames=2)
+    assert model(torch.rand(1, 3, 1, 4, 5), input_frames=2).predictions.shape == (1, 2, 1, 4, 5)

@@ -15,7 +15,9 @@ def _activation_bytes(name: str) -> int:
     return nbytes
 
 
-@pytest.mark.parametrize("name", ["convlstm", "predrnn", "predrnn++", "predrnn-v2"])
+@pytest.mark.parametrize(
+    "name", ["convlstm", "trajgru", "predrnn", "predrnn++", "mim", "motionrnn", "predrnn-v2"]
+)
 def test_ms_variant_saves_at_most_055_of_the_base_activations(name):
     base, multiscale = _activation_bytes(name), _activation_bytes(f"ms-{name}")
     assert multiscale <= 0.55 * base, f"MS/base = {multiscale / base:.3f}"

@@ -10,9 +10,21 @@ PAPER_COUNTS = {
     "predrnn": 3_594_817,
     "predrnn++": 5_608_513,
     "predrnn-v2": 3_598_977,
+    "trajgru": 2_114_233,
+    "mim": 7_361_473,
+    "motionrnn": 7_560_547,
+    "cms-lstm": 4_483_393,
+    "modernn": 5_854_657,
+    "mk-lstm": 7_576_897,
+    "preciplstm": 7_041_217,
 }
 # the paper preset minus the never-trained parameters (MODEL_SPEC §9.2)
-CLEAN_COUNTS = {**PAPER_COUNTS, "predrnn++": 4_869_953}
+CLEAN_COUNTS = {
+    **PAPER_COUNTS,
+    "predrnn++": 4_869_953,
+    "mim": 7_361_473 - 627_776,
+    "motionrnn": 7_560_547 - 627_776 - 33_179,
+}
 BASES = sorted(PAPER_COUNTS)
 
 
@@ -33,10 +45,20 @@ def test_skip_ablations_have_convlstm_parameters(name):
     assert parameter_count(build_model(name)) == PAPER_COUNTS["convlstm"]
 
 
+def test_ms_lstm_is_ms_mk_lstm():
+    torch.manual_seed(0)
+    alias = build_model("ms-lstm", hidden_channels=4)
+    torch.manual_seed(0)
+    model = build_model("ms-mk-lstm", hidden_channels=4)
+    assert alias.stack.levels == model.stack.levels
+    for (name, a), (_, b) in zip(alias.named_parameters(), model.named_parameters(), strict=True):
+        assert torch.equal(a, b), name
+
+
 def test_registered_names():
     expected = set(BASES) | {f"ms-{n}" for n in BASES}
-    expected |= {"ms-convlstm-noskip", "ms-convlstm-unet3p", "ms-convlstm-full"}
-    assert expected <= set(list_models())
+    expected |= {"ms-convlstm-noskip", "ms-convlstm-unet3p", "ms-convlstm-full", "ms-lstm"}
+    assert expected == set(list_models())
     assert list_models("ms-predrnn*") == ["ms-predrnn", "ms-predrnn++", "ms-predrnn-v2"]
 
 
@@ -52,7 +74,7 @@ def test_names_are_normalised(alias, name):
 
 
 def test_unknown_name_preset_and_override_are_rejected():
-    with pytest.raises(ValueError, match="unknown model 'convgru'; available: convlstm"):
+    with pytest.raises(ValueError, match=r"unknown model .convgru.; available: cms-lstm, convlstm"):
         build_model("convgru")
     with pytest.raises(ValueError, match="preset must be one of"):
         build_model("convlstm", preset="fast")

@@ -37,6 +37,7 @@ class RecurrentCell(nn.Module, abc.ABC):
 
     * ``uses_memory``: consumes and returns the zigzag memory :math:`M` (PredRNN family).
     * ``uses_diagonal``: consumes :math:`H_{t-1}^{l-1}` resampled to this layer's grid (MIM).
+    * ``min_grid``: smallest grid side the cell accepts (the stack derives the smallest frame).
 
     Subclasses define ``init_state`` and ``forward(x, state, *, memory=None, diagonal=None)``.
     The state is a ``NamedTuple`` whose first field ``h`` is the hidden state.
@@ -44,6 +45,7 @@ class RecurrentCell(nn.Module, abc.ABC):
 
     uses_memory: ClassVar[bool] = False
     uses_diagonal: ClassVar[bool] = False
+    min_grid: ClassVar[int] = 1
 
     def __init__(self, channels: int, kernel_size: int) -> None:
         super().__init__()

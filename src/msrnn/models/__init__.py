@@ -24,6 +24,7 @@ OVERRIDES: tuple[str, ...] = (
     "input_frames",
     "fused",
     "adapter_bias",
+    "cell_kwargs",
 )
 
 
@@ -37,7 +38,8 @@ def build_model(name: str, preset: str = "paper", **overrides) -> Forecaster:
             ``"clean"`` (without them).
         **overrides: any of ``hidden_channels``, ``num_layers``, ``kernel_size``,
             ``in_channels``, ``levels`` (scale plan), ``skip`` (``none | unet | unet3p | full``),
-            ``input_frames``, ``fused``, ``adapter_bias`` (PredRNN-V2 only).
+            ``input_frames``, ``fused``, ``adapter_bias`` (PredRNN-V2 only), ``cell_kwargs``
+            (extra arguments of the cells, e.g. ``{"window": 9}`` for PrecipLSTM).
 
     Returns:
         The :class:`Forecaster`.

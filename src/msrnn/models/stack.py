@@ -140,8 +140,10 @@ class MultiScaleStack(nn.Module):
         return total
 
     def min_frame_size(self) -> int:
-        """Smallest frame side that keeps every layer's grid at least 1x1."""
-        return 2 ** max(self.levels)
+        """Smallest frame side that gives every layer a grid its cell accepts."""
+        return max(
+            cell.min_grid * 2**level for cell, level in zip(self.cells, self.levels, strict=True)
+        )
 
     def extra_repr(self) -> str:
         return f"levels={self.levels}, skip={self.skip!r}"

@@ -4,8 +4,10 @@ Each family is a function that builds the list of cells for a stack; each regist
 the family, the scale plan and the skip policy. Two presets:
 
 * ``"paper"``: the MS-RNN code's architecture, including parameters that it allocates but never
-  trains (PredRNN++ allocates a Gradient Highway Unit in every layer and runs only the second
-  layer's), so the parameter counts equal the paper's Params column.
+  trains, so the parameter counts equal the paper's Params column: PredRNN++ allocates a Gradient
+  Highway Unit in every layer and runs only the second layer's; MIM and MotionRNN allocate MIM
+  blocks in layer 0, which runs as an ST-LSTM; MotionRNN allocates a MotionGRU in the top layer,
+  which has no motion highway.
 * ``"clean"``: the same maths without never-trained parameters.
 
 Both presets compute the same function for the same trained weights.
@@ -17,10 +19,17 @@ from collections.abc import Callable, Sequence
 from typing import Literal
 
 from msrnn.cells.base import RecurrentCell
+from msrnn.cells.cmslstm import CMSLSTMCell
 from msrnn.cells.convlstm import ConvLSTMCell
+from msrnn.cells.mim import MIMCell
+from msrnn.cells.mklstm import MKLSTMCell
+from msrnn.cells.modernn import MoDeRNNCell
+from msrnn.cells.motionrnn import MotionRNNCell
+from msrnn.cells.preciplstm import PrecipLSTMCell
 from msrnn.cells.predrnn import STLSTMCell
 from msrnn.cells.predrnn_pp import CausalLSTMCell
 from msrnn.cells.predrnn_v2 import DecouplingLoss
+from msrnn.cells.trajgru import TrajGRUCell
 from msrnn.models._registry import register_model
 from msrnn.models.forecaster import Forecaster
 from msrnn.models.scale_plan import SkipPolicy, pyramid_levels
@@ -29,29 +38,116 @@ from msrnn.models.stack import MultiScaleStack
 Preset = Literal["paper", "clean"]
 PRESETS: tuple[str, ...] = ("paper", "clean")
 CellsFn = Callable[..., list[RecurrentCell]]
+# A family function: (num_layers, channels, kernel_size, *, preset, fused, **cell_kwargs) -> cells
 
 
-def _convlstm_cells(n: int, channels: int, kernel_size: int, *, preset: Preset, fused: bool):
-    return [ConvLSTMCell(channels, kernel_size, fused=fused) for _ in range(n)]
+def _convlstm_cells(
+    n: int, channels: int, kernel_size: int, *, preset: Preset, fused: bool, **cell_kwargs
+):
+    return [ConvLSTMCell(channels, kernel_size, fused=fused, **cell_kwargs) for _ in range(n)]
 
 
-def _predrnn_cells(n: int, channels: int, kernel_size: int, *, preset: Preset, fused: bool):
-    return [STLSTMCell(channels, kernel_size, fused=fused) for _ in range(n)]
+def _predrnn_cells(
+    n: int, channels: int, kernel_size: int, *, preset: Preset, fused: bool, **cell_kwargs
+):
+    return [STLSTMCell(channels, kernel_size, fused=fused, **cell_kwargs) for _ in range(n)]
 
 
-def _predrnn_v2_cells(n: int, channels: int, kernel_size: int, *, preset: Preset, fused: bool):
+def _predrnn_v2_cells(
+    n: int, channels: int, kernel_size: int, *, preset: Preset, fused: bool, **cell_kwargs
+):
     return [
-        STLSTMCell(channels, kernel_size, fused=fused, return_increments=True) for _ in range(n)
+        STLSTMCell(channels, kernel_size, fused=fused, return_increments=True, **cell_kwargs)
+        for _ in range(n)
     ]
 
 
-def _predrnn_pp_cells(n: int, channels: int, kernel_size: int, *, preset: Preset, fused: bool):
+def _predrnn_pp_cells(
+    n: int, channels: int, kernel_size: int, *, preset: Preset, fused: bool, **cell_kwargs
+):
     # The GHU sits between layers 0 and 1 and is fused into layer 1 (paper, Sec. III-A).
     unused = "dormant" if preset == "paper" else "none"
     return [
-        CausalLSTMCell(channels, kernel_size, highway="active" if i == 1 else unused, fused=fused)
+        CausalLSTMCell(
+            channels,
+            kernel_size,
+            highway="active" if i == 1 else unused,
+            fused=fused,
+            **cell_kwargs,
+        )
         for i in range(n)
     ]
+
+
+def _trajgru_cells(
+    n: int, channels: int, kernel_size: int, *, preset: Preset, fused: bool, **cell_kwargs
+):
+    # Both presets: the first release's flow network (32 channels, 5x5, L = 10) gives the
+    # paper's 2.11M and has no dead parameters (MODEL_SPEC §4.2, §10.13).
+    return [TrajGRUCell(channels, kernel_size, fused=fused, **cell_kwargs) for _ in range(n)]
+
+
+def _mim_cells(
+    n: int, channels: int, kernel_size: int, *, preset: Preset, fused: bool, **cell_kwargs
+):
+    # Layer 0 has no diagonal input: it runs as an ST-LSTM (MODEL_SPEC §4.5).
+    first = "dormant" if preset == "paper" else "none"
+    return [
+        MIMCell(
+            channels, kernel_size, blocks=first if i == 0 else "active", fused=fused, **cell_kwargs
+        )
+        for i in range(n)
+    ]
+
+
+def _motionrnn_cells(
+    n: int, channels: int, kernel_size: int, *, preset: Preset, fused: bool, **cell_kwargs
+):
+    # MIM as above; every layer but the top one has a MotionGRU and the motion highway.
+    unused = "dormant" if preset == "paper" else "none"
+    return [
+        MotionRNNCell(
+            channels,
+            kernel_size,
+            blocks=unused if i == 0 else "active",
+            motion=unused if i == n - 1 else "active",
+            fused=fused,
+            **cell_kwargs,
+        )
+        for i in range(n)
+    ]
+
+
+def _cmslstm_cells(
+    n: int, channels: int, kernel_size: int, *, preset: Preset, fused: bool, **cell_kwargs
+):
+    return [CMSLSTMCell(channels, kernel_size, fused=fused, **cell_kwargs) for _ in range(n)]
+
+
+def _modernn_cells(
+    n: int, channels: int, kernel_size: int, *, preset: Preset, fused: bool, **cell_kwargs
+):
+    return [MoDeRNNCell(channels, kernel_size, fused=fused, **cell_kwargs) for _ in range(n)]
+
+
+def _mklstm_cells(
+    n: int, channels: int, kernel_size: int, *, preset: Preset, fused: bool, **cell_kwargs
+):
+    # Branch kernels 3 and 5 in the paper setting (k and k + 2).
+    return [
+        MKLSTMCell(
+            channels, kernel_size, large_kernel_size=kernel_size + 2, fused=fused, **cell_kwargs
+        )
+        for _ in range(n)
+    ]
+
+
+def _preciplstm_cells(
+    n: int, channels: int, kernel_size: int, *, preset: Preset, fused: bool, **cell_kwargs
+):
+    # Every parameter is trained: "paper" and "clean" are the same architecture. The local
+    # attention window defaults to 30 (cell_kwargs={"window": K} changes it).
+    return [PrecipLSTMCell(channels, kernel_size, fused=fused, **cell_kwargs) for _ in range(n)]
 
 
 def build_forecaster(
@@ -69,6 +165,7 @@ def build_forecaster(
     fused: bool = False,
     decoupling: bool = False,
     adapter_bias: bool = True,
+    cell_kwargs: dict | None = None,
 ) -> Forecaster:
     """Assemble a forecaster from a cell family and the framework's hyper-parameters.
 
@@ -86,6 +183,8 @@ def build_forecaster(
         fused: fuse gate convolutions over several inputs into one call.
         decoupling: add PredRNN-V2's decoupling loss with one shared adapter.
         adapter_bias: give that adapter a bias (as the MS-RNN code does).
+        cell_kwargs: extra keyword arguments of the family's cells (e.g. ``{"window": 9}`` for
+            PrecipLSTM's local attention, ``{"links": 13}`` for TrajGRU).
 
     Raises:
         ValueError: for an unknown preset or inconsistent depth and plan.
@@ -98,7 +197,9 @@ def build_forecaster(
         raise ValueError(f"num_layers must be at least 1, got {num_layers}")
     if levels is None:
         levels = pyramid_levels(num_layers) if multiscale else (0,) * num_layers
-    cells = cells_fn(num_layers, hidden_channels, kernel_size, preset=preset, fused=fused)
+    cells = cells_fn(
+        num_layers, hidden_channels, kernel_size, preset=preset, fused=fused, **(cell_kwargs or {})
+    )
     stack = MultiScaleStack(cells, levels=levels, skip=skip)
     loss = DecouplingLoss(hidden_channels, bias=adapter_bias) if decoupling else None
     return Forecaster(stack, in_channels=in_channels, input_frames=input_frames, decoupling=loss)
@@ -123,6 +224,19 @@ _family("convlstm", _convlstm_cells)
 _family("predrnn", _predrnn_cells)
 _family("predrnn++", _predrnn_pp_cells)
 _family("predrnn-v2", _predrnn_v2_cells, decoupling=True)
+_family("trajgru", _trajgru_cells)
+_family("mim", _mim_cells)
+_family("motionrnn", _motionrnn_cells)
+_family("cms-lstm", _cmslstm_cells)
+_family("modernn", _modernn_cells)
+_family("mk-lstm", _mklstm_cells)
+_family("preciplstm", _preciplstm_cells)
+
+
+@register_model("ms-lstm")
+def _ms_lstm(preset: Preset = "paper", **overrides) -> Forecaster:
+    """MS-LSTM: the MS-LSTM paper's name for MS-MK-LSTM (the same model as ``ms-mk-lstm``)."""
+    return build_forecaster(_mklstm_cells, multiscale=True, preset=preset, **overrides)
 
 
 def _skip_ablation(policy: SkipPolicy) -> Callable[..., Forecaster]:
