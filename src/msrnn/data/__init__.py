@@ -1,0 +1,34 @@
+"""Datasets: float32 clips ``(T, C, H, W)`` in [0, 1] with metadata in ``dataset.info``.
+
+* :class:`MovingMNIST`: bouncing digits generated per index from the embedded 5 000 MNIST digits
+  (or the real MNIST IDX files); :class:`MovingMNISTFile`: the standard ``mnist_test_seq.npy``.
+* :class:`ArrayDataset` (``.npy`` / ``.npz`` / ``.h5``) and :class:`PngFolderDataset`: your own
+  sequences, cut into windows and split into train/val/test.
+* :func:`read_idx` / :func:`write_idx`: the MNIST IDX format.
+
+Batches from a ``DataLoader`` are ``(B, T, C, H, W)``.
+"""
+
+from msrnn.data._clips import split_bounds
+from msrnn.data.arrays import ArrayDataset, MovingMNISTFile
+from msrnn.data.digits import DigitPool, digit_pool, embedded_digits, read_mnist_images
+from msrnn.data.frames import PngFolderDataset
+from msrnn.data.idx import read_idx, write_idx
+from msrnn.data.info import DatasetInfo
+from msrnn.data.moving_mnist import MovingMNIST, SequenceLayout
+
+__all__ = [
+    "ArrayDataset",
+    "DatasetInfo",
+    "DigitPool",
+    "MovingMNIST",
+    "MovingMNISTFile",
+    "PngFolderDataset",
+    "SequenceLayout",
+    "digit_pool",
+    "embedded_digits",
+    "read_idx",
+    "read_mnist_images",
+    "split_bounds",
+    "write_idx",
+]

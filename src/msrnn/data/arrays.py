@@ -1,0 +1,252 @@
+"""Your own sequences: ``.npy`` / ``.npz`` / ``.h5`` arrays, and the standard Moving MNIST file.
+
+Arrays are shaped ``(N, T, C, H, W)`` or ``(N, T, H, W)`` (then ``C = 1``): ``N`` sequences of
+``T`` frames. ``.npy`` files are memory-mapped, an ``.npz`` member is loaded whole (numpy cannot
+memory-map inside a zip), ``.h5`` datasets are read by slices through a handle that each process
+opens for itself (HDF5 handles must not cross a fork). Pickling (spawned DataLoader workers) never
+copies the data: the file is reopened on the other side.
+
+Values: ``uint8`` maps by ``/255``; any other dtype needs ``value_range=(lo, hi)`` and maps by
+:math:`(x - lo) / (hi - lo)`. With a declared range, every clip is checked when it is read (no
+separate pass over a possibly huge file): NaN/inf or a value outside the range raises
+:class:`ValueError` naming the sequence.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from msrnn.data._clips import Split, SplitBy, WindowedClips
+
+SUFFIXES = (".npy", ".npz", ".h5", ".hdf5")
+
+
+class _NpyOpener:
+    fork_safe = True
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __call__(self) -> np.ndarray:
+        return np.load(self.path, mmap_mode="r")
+
+
+class _NpzOpener:
+    fork_safe = True
+
+    def __init__(self, path: Path, key: str | None) -> None:
+        self.path = path
+        with np.load(path) as archive:
+            self.key = _choose(key, list(archive.files), path, "array")
+
+    def __call__(self) -> np.ndarray:
+        with np.load(self.path) as archive:
+            return archive[self.key]
+
+
+class _H5Opener:
+    fork_safe = False
+
+    def __init__(self, path: Path, key: str | None) -> None:
+        import h5py
+
+        self.path = path
+        with h5py.File(path, "r") as handle:
+            names: list[str] = []
+            handle.visititems(lambda name, obj: names.append(name) if _is_dataset(obj) else None)
+            self.key = _choose(key, names, path, "dataset")
+
+    def __call__(self) -> Any:
+        import h5py
+
+        return h5py.File(self.path, "r")[self.key]
+
+
+def _is_dataset(obj: Any) -> bool:
+    import h5py
+
+    return isinstance(obj, h5py.Dataset)
+
+
+def _choose(key: str | None, names: list[str], path: Path, kind: str) -> str:
+    if key is None and len(names) == 1:
+        return names[0]
+    if key is not None and key in names:
+        return key
+    problem = f"has no {kind} {key!r}" if key is not None else f"holds {len(names)} {kind}s"
+    raise ValueError(f"{path} {problem}; pass key= one of {names}")
+
+
+class ArraySource:
+    """``N`` equal-length sequences of an array file, read lazily; see the module docstring."""
+
+    def __init__(self, path: str | Path, *, key: str | None = None, time_major: bool = False):
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"data file not found: {path}")
+        self.name = path.stem
+        self.time_major = time_major
+        self._opener = _opener(path, key)
+        self._array: Any = None
+        self._pid = -1
+        array = self._open()
+        shape, self.dtype = _check_rank(path, array.shape, time_major), np.dtype(array.dtype)
+        if not self._opener.fork_safe:
+            self._array = None  # close; the process that reads opens its own handle
+        self._has_channels = len(shape) == 5
+        self.lengths = (shape[1],) * shape[0]
+        self.channels = shape[2] if self._has_channels else 1
+        self.frame_size = (shape[-2], shape[-1])
+
+    def _open(self) -> Any:
+        if self._array is None or (not self._opener.fork_safe and self._pid != os.getpid()):
+            self._array, self._pid = self._opener(), os.getpid()
+        return self._array
+
+    def read(self, sequence: int, start: int, stop: int) -> np.ndarray:
+        array = self._open()
+        clip = array[start:stop, sequence] if self.time_major else array[sequence, start:stop]
+        clip = np.asarray(clip)
+        return clip if self._has_channels else clip[:, None]
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_array": None, "_pid": -1}
+
+
+def _opener(path: Path, key: str | None) -> Any:
+    suffix = path.suffix.lower()
+    if suffix == ".npy":
+        return _NpyOpener(path)
+    if suffix == ".npz":
+        return _NpzOpener(path, key)
+    if suffix in (".h5", ".hdf5"):
+        return _H5Opener(path, key)
+    raise ValueError(f"{path}: unsupported file type {suffix!r}; use one of {SUFFIXES}")
+
+
+def _check_rank(path: Path, shape: tuple[int, ...], time_major: bool) -> tuple[int, ...]:
+    layouts = "(T, N, C, H, W) or (T, N, H, W)" if time_major else "(N, T, C, H, W) or (N, T, H, W)"
+    if len(shape) not in (4, 5):
+        raise ValueError(
+            f"{path}: expected an array shaped {layouts}, got shape {shape}; "
+            "for a single sequence add an axis (array[None])"
+        )
+    if 0 in shape:
+        raise ValueError(f"{path}: the array is empty (shape {shape})")
+    return (shape[1], shape[0], *shape[2:]) if time_major else tuple(shape)
+
+
+class ArrayDataset(WindowedClips):
+    """Float32 clips ``(T, C, H, W)`` in [0, 1] from an ``.npy`` / ``.npz`` / ``.h5`` array.
+
+    Splitting (``split``, ``split_by``, ``fractions``, ``index_ranges``) and windows (``seq_len``,
+    ``stride``) follow :mod:`msrnn.data._clips`: by default 70/10/20 % of the *sequences*; with
+    ``split_by="time"`` contiguous blocks of every sequence, for one long recording.
+
+    Args:
+        path: the array file.
+        key: member of an ``.npz`` / dataset path in an ``.h5`` file; needed when there are
+            several.
+        split: ``"train"``, ``"val"``, ``"test"`` or ``"all"``.
+        seq_len: frames per clip; default the whole sequence.
+        stride: frames between window starts; default ``seq_len``.
+        split_by: ``"sequence"`` or ``"time"``.
+        fractions: train/val/test fractions of the sequences (or frames).
+        index_ranges: explicit ``{"train": (lo, hi), ...}`` sequence (or frame) ranges; overrides
+            ``fractions``.
+        value_range: physical values mapped to 0 and 1; required unless the data are uint8.
+        channels: expected ``C``; a mismatch raises.
+        units: units of ``value_range``, for ``info``.
+        name: dataset name for ``info``; default the file name without suffix.
+        time_major: the file is ``(T, N, ...)`` (as ``mnist_test_seq.npy``).
+
+    Shape:
+        ``dataset[i]``: ``(seq_len, C, H, W)`` float32.
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist.
+        ValueError: unsupported file type, ambiguous or unknown ``key``, wrong rank, missing
+            ``value_range``, channel mismatch, ``seq_len`` longer than the data, empty split.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        key: str | None = None,
+        split: Split = "all",
+        seq_len: int | None = None,
+        stride: int | None = None,
+        split_by: SplitBy = "sequence",
+        fractions: Sequence[float] = (0.7, 0.1, 0.2),
+        index_ranges: Mapping[str, Sequence[int]] | None = None,
+        value_range: tuple[float, float] | None = None,
+        channels: int | None = None,
+        units: str = "pixel intensity",
+        name: str | None = None,
+        time_major: bool = False,
+    ) -> None:
+        source = ArraySource(path, key=key, time_major=time_major)
+        source.name = source.name if name is None else name
+        if channels is not None and channels != source.channels:
+            raise ValueError(
+                f"{path} has {source.channels} channel(s) but channels={channels} was requested"
+            )
+        if value_range is None and source.dtype != np.uint8:
+            raise ValueError(
+                f"{path} holds {source.dtype} values; pass value_range=(lo, hi), the values "
+                "that map to 0 and 1 (only uint8 data default to (0, 255))"
+            )
+        super().__init__(
+            source,
+            seq_len=seq_len,
+            stride=stride,
+            split=split,
+            split_by=split_by,
+            fractions=fractions,
+            index_ranges=index_ranges,
+            value_range=(0.0, 255.0) if value_range is None else value_range,
+            check_range=value_range is not None,
+            units=units,
+        )
+
+
+class MovingMNISTFile(ArrayDataset):
+    """The standard Moving MNIST test file ``mnist_test_seq.npy`` (Srivastava et al., 2015).
+
+    The file is uint8 ``(20, 10000, 64, 64)``, time-major; clips are ``(20, 1, 64, 64)``.
+
+    Args:
+        path: ``mnist_test_seq.npy`` or a file of the same format.
+        split: ``"all"`` (default: the file is a test set) or ``"train"`` / ``"val"`` /
+            ``"test"`` by ``fractions`` or ``index_ranges`` of the sequences.
+        fractions: train/val/test fractions of the sequences.
+        index_ranges: explicit sequence ranges, e.g. ``{"test": (0, 10000)}``.
+        layout: ``"TNHW"`` (the standard file) or ``"NTHW"`` (sample-major).
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        split: Split = "all",
+        fractions: Sequence[float] = (0.7, 0.1, 0.2),
+        index_ranges: Mapping[str, Sequence[int]] | None = None,
+        layout: Literal["TNHW", "NTHW"] = "TNHW",
+    ) -> None:
+        if layout not in ("TNHW", "NTHW"):
+            raise ValueError(f"layout must be 'TNHW' or 'NTHW', got {layout!r}")
+        super().__init__(
+            path,
+            split=split,
+            fractions=fractions,
+            index_ranges=index_ranges,
+            channels=1,
+            name="moving-mnist",
+            time_major=layout == "TNHW",
+        )
