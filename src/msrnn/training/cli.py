@@ -1,0 +1,139 @@
+"""``msrnn fit | validate | test | predict``: LightningCLI over :class:`ForecastSystem`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from lightning.pytorch.callbacks import ModelCheckpoint
+from lightning.pytorch.cli import LightningArgumentParser, LightningCLI, SaveConfigCallback
+from lightning.pytorch.loggers import CSVLogger, Logger
+
+from msrnn.training.datamodule import SequenceDataModule
+from msrnn.training.prediction_writer import ForecastWriter
+from msrnn.training.run_dir import best_checkpoint, check_fresh_or_resumed, checkpoint_dir
+from msrnn.training.system import ForecastSystem
+
+DEFAULT_RUN = "runs/default"
+
+
+class RunConfigSaver(SaveConfigCallback):
+    """Saves ``config.yaml`` in the run folder; a resumed run adds ``config-2.yaml``, ... ."""
+
+    def setup(self, trainer, pl_module, stage: str) -> None:
+        if self.already_saved:
+            return
+        if trainer.is_global_zero:
+            root = Path(trainer.default_root_dir)
+            root.mkdir(parents=True, exist_ok=True)
+            path, index = root / "config.yaml", 1
+            while path.exists():
+                index += 1
+                path = root / f"config-{index}.yaml"
+            self.parser.save(self.config, str(path), skip_none=False, multifile=self.multifile)
+        self.already_saved = True
+
+
+def _loggers(root: Path) -> list[Logger]:
+    loggers: list[Logger] = [CSVLogger(root / "logs", name="csv")]
+    try:
+        import tensorboard  # noqa: F401
+        from lightning.pytorch.loggers import TensorBoardLogger
+
+        loggers.append(TensorBoardLogger(root / "logs", name="tensorboard"))
+    except ImportError:
+        pass
+    return loggers
+
+
+def _checkpointing(root: Path) -> ModelCheckpoint:
+    # NOTE: checkpoints are selected on the validation loss, never on the test split.
+    return ModelCheckpoint(
+        dirpath=checkpoint_dir(root),
+        filename="epoch{epoch:03d}-val_loss{val/loss:.4f}",
+        auto_insert_metric_name=False,
+        monitor="val/loss",
+        mode="min",
+        save_last=True,
+        save_top_k=1,
+    )
+
+
+class MSRNNCLI(LightningCLI):
+    """LightningCLI with msrnn's run-folder conventions.
+
+    * ``--trainer.default_root_dir`` is the run folder (default ``runs/default``); logs go to
+      ``<run>/logs`` (CSV, plus TensorBoard when installed), checkpoints to ``<run>/checkpoints``.
+    * ``fit`` refuses a run folder that already holds checkpoints unless ``--ckpt_path last``
+      (resume) is given; nothing is ever deleted.
+    * ``validate``/``test``/``predict`` accept ``--ckpt_path best`` or ``last`` in a new process:
+      they are looked up in the run folder.
+    * The model's ``in_channels``, ``input_frames`` and ``output_frames`` come from the data module.
+    """
+
+    def __init__(self, args: Sequence[str] | None = None, run: bool = True) -> None:
+        super().__init__(
+            ForecastSystem,
+            SequenceDataModule,
+            subclass_mode_data=True,
+            save_config_callback=RunConfigSaver,
+            trainer_defaults={"default_root_dir": DEFAULT_RUN, "max_epochs": 20},
+            seed_everything_default=2022,
+            auto_configure_optimizers=False,
+            args=args,
+            run=run,
+        )
+
+    def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
+        for source, target in (
+            ("channels", "in_channels"),
+            ("input_frames", "input_frames"),
+            ("output_frames", "output_frames"),
+        ):
+            parser.link_arguments(
+                "data", f"model.{target}", compute_fn=_attribute(source), apply_on="instantiate"
+            )
+
+    def instantiate_trainer(self, **kwargs: Any):
+        config = self._get(self.config_init, "trainer", default={})
+        root = Path(config.get("default_root_dir") or DEFAULT_RUN)
+        if config.get("logger") in (None, True):
+            kwargs["logger"] = _loggers(root)
+        callbacks = list(config.get("callbacks") or [])
+        if not any(isinstance(c, ModelCheckpoint) for c in callbacks):
+            callbacks.append(_checkpointing(root))
+        if self.subcommand == "predict":
+            callbacks.append(ForecastWriter())
+        kwargs["callbacks"] = callbacks
+        return super().instantiate_trainer(**kwargs)
+
+    def before_fit(self) -> None:
+        ckpt_path = self.config_init[self.subcommand].get("ckpt_path")
+        check_fresh_or_resumed(self.trainer.default_root_dir, ckpt_path)
+
+    def before_validate(self) -> None:
+        self._resolve_best()
+
+    def before_test(self) -> None:
+        self._resolve_best()
+
+    def before_predict(self) -> None:
+        self._resolve_best()
+
+    def _resolve_best(self) -> None:
+        config = self.config_init[self.subcommand]
+        if config.get("ckpt_path") == "best":
+            config["ckpt_path"] = str(best_checkpoint(self.trainer.default_root_dir))
+
+
+def _attribute(name: str):
+    def read(datamodule: SequenceDataModule):
+        return getattr(datamodule, name)
+
+    return read
+
+
+def run_cli(args: Sequence[str]) -> MSRNNCLI:
+    """Run ``msrnn <subcommand> ...`` (the arguments after ``msrnn``)."""
+    return MSRNNCLI(args=list(args))

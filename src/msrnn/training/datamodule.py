@@ -1,0 +1,137 @@
+"""The Lightning data-module base: splits, loaders, and the protocol facts the model needs."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterator
+from pathlib import Path
+
+import lightning as L
+import torch
+from torch.utils.data import DataLoader, Dataset, DistributedSampler
+
+SPLITS: tuple[str, ...] = ("train", "val", "test")
+
+
+class UnpaddedDistributedSampler(DistributedSampler):
+    """Rank ``r`` of ``n`` reads indices ``r, r + n, r + 2n, ...``: every sample exactly once.
+
+    The default distributed sampler pads the dataset with repeated samples so that every rank gets
+    the same count; summed metric states would then count those samples twice. Evaluation uses
+    this sampler instead, so a metric synced over ranks equals the single-process value.
+    """
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(range(self.rank, len(self.dataset), self.num_replicas))
+
+    def __len__(self) -> int:
+        return len(range(self.rank, len(self.dataset), self.num_replicas))
+
+
+class SequenceDataModule(L.LightningDataModule, abc.ABC):
+    """Base of the data modules: each split yields float32 ``(T, C, H, W)`` clips in [0, 1].
+
+    Subclasses implement :meth:`make_dataset` and set the protocol facts that the forecaster is
+    built from (``channels``, ``input_frames``, ``output_frames``). Validation is its own split,
+    never the test split. Training batches are shuffled with a seeded generator.
+
+    Args:
+        batch_size: samples per batch and per process (the paper: 4 in total).
+        num_workers: DataLoader worker processes.
+        input_frames: observed frames per sequence.
+        output_frames: frames to forecast per sequence.
+        seed: seed of the training shuffle.
+        predict_path: an array file (``.npy``/``.npz``/``.h5``) or a folder of PNG frames whose
+            sequences ``msrnn predict`` forecasts from (their first ``input_frames`` frames);
+            default: the test split.
+        predict_value_range: physical values mapped to 0 and 1 for float ``predict_path`` data
+            (uint8 data is divided by 255).
+    """
+
+    channels: int = 1
+    #: radar convention (Z–R relation + pixel encoding) of radar data, else None
+    radar = None
+
+    def __init__(
+        self,
+        *,
+        batch_size: int = 4,
+        num_workers: int = 0,
+        input_frames: int = 10,
+        output_frames: int = 10,
+        seed: int = 0,
+        predict_path: str | None = None,
+        predict_value_range: tuple[float, float] | None = None,
+    ) -> None:
+        super().__init__()
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        if input_frames < 1 or output_frames < 1:
+            raise ValueError(
+                f"input_frames and output_frames must be at least 1, got {input_frames} and "
+                f"{output_frames}"
+            )
+        self.batch_size = batch_size
+        self.num_workers = num_workers
+        self.input_frames = input_frames
+        self.output_frames = output_frames
+        self.seed = seed
+        self.predict_path = predict_path
+        self.predict_value_range = predict_value_range
+        self._datasets: dict[str, Dataset] = {}
+
+    @property
+    def seq_len(self) -> int:
+        return self.input_frames + self.output_frames
+
+    @abc.abstractmethod
+    def make_dataset(self, split: str) -> Dataset:
+        """The dataset of ``split`` (one of ``train``, ``val``, ``test``)."""
+
+    def dataset(self, split: str) -> Dataset:
+        if split not in SPLITS:
+            raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+        if split not in self._datasets:
+            self._datasets[split] = self.make_dataset(split)
+        return self._datasets[split]
+
+    def train_dataloader(self) -> DataLoader:
+        generator = torch.Generator().manual_seed(self.seed)
+        return self._loader(self.dataset("train"), shuffle=True, generator=generator)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader(self.dataset("val"))
+
+    def test_dataloader(self) -> DataLoader:
+        return self._loader(self.dataset("test"))
+
+    def predict_dataloader(self) -> DataLoader:
+        if self.predict_path is None:
+            return self._loader(self.dataset("test"))
+        from msrnn.data import ArrayDataset, PngFolderDataset
+
+        path = Path(self.predict_path)
+        if path.is_dir():
+            dataset = PngFolderDataset(path, channels=self.channels)
+        else:
+            dataset = ArrayDataset(
+                path, value_range=self.predict_value_range, channels=self.channels
+            )
+        return self._loader(dataset)
+
+    def _loader(self, dataset: Dataset, *, shuffle: bool = False, **kwargs) -> DataLoader:
+        sampler = None
+        trainer = self.trainer
+        if not shuffle and trainer is not None and trainer.world_size > 1:
+            sampler = UnpaddedDistributedSampler(
+                dataset, num_replicas=trainer.world_size, rank=trainer.global_rank, shuffle=False
+            )
+        return DataLoader(
+            dataset,
+            batch_size=self.batch_size,
+            shuffle=shuffle if sampler is None else False,
+            sampler=sampler,
+            num_workers=self.num_workers,
+            persistent_workers=self.num_workers > 0,
+            **kwargs,
+        )

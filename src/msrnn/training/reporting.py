@@ -1,0 +1,119 @@
+"""What ``msrnn test`` and ``msrnn predict`` write into a run folder, and the printed table."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from msrnn.radar import RadarConvention
+
+#: Metrics shown in the printed table and drawn per lead time (when present).
+HEADLINE = (
+    "mse_frame_sum",
+    "mae_frame_sum",
+    "mse_per_pixel",
+    "ssim",
+    "psnr",
+    "csi_0.5",
+    "csi_5",
+    "csi_30",
+    "hss_0.5",
+    "hss_5",
+    "hss_30",
+)
+UNITS = {"psnr": "dB"}
+
+
+def rain_rate_fn(radar: RadarConvention | None) -> Callable[[np.ndarray], np.ndarray] | None:
+    """Pixel -> mm/h for radar strips, ``None`` for other data."""
+    if radar is None:
+        return None
+
+    def convert(pixels: np.ndarray) -> np.ndarray:
+        return radar.pixel_to_rain(torch.as_tensor(np.asarray(pixels))).numpy()
+
+    return convert
+
+
+def per_lead_keys(results: Mapping[str, Any]) -> list[str]:
+    return [key for key, value in results.items() if isinstance(value, list)]
+
+
+def format_table(results: Mapping[str, Any], baseline: Mapping[str, Any]) -> str:
+    """Model vs persistence, mean over lead times, for the headline metrics present."""
+    rows = [("metric", "model", "persistence", "model / persistence")]
+    for key in HEADLINE:
+        mean = f"{key}_mean"
+        if mean not in results:
+            continue
+        model, base = results[mean], baseline.get(mean, float("nan"))
+        ratio = model / base if base else float("nan")
+        rows.append((key, f"{model:.5g}", f"{base:.5g}", f"{ratio:.3f}"))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = [
+        "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in rows
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def write_metrics(
+    out_dir: Path, results: dict[str, Any], baseline: dict[str, Any], meta: dict[str, Any]
+) -> dict[str, Path]:
+    """``metrics.json`` (model, ``persistence`` and run facts) and ``metrics_per_frame.csv``."""
+    payload = {**meta, **results, "persistence": baseline}
+    paths = {"metrics": out_dir / "metrics.json", "per_frame": out_dir / "metrics_per_frame.csv"}
+    paths["metrics"].write_text(json.dumps(payload, indent=2) + "\n")
+    keys = per_lead_keys(results)
+    lead_times = len(results[keys[0]]) if keys else 0
+    with paths["per_frame"].open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["lead_time", *keys, *(f"persistence_{k}" for k in keys)])
+        for lead in range(lead_times):
+            row = [results[k][lead] for k in keys] + [baseline[k][lead] for k in keys]
+            writer.writerow([lead + 1, *(f"{v:.8g}" for v in row)])
+    return paths
+
+
+def write_figures(
+    out_dir: Path,
+    results: dict[str, Any],
+    baseline: dict[str, Any],
+    *,
+    sample: dict[str, np.ndarray] | None,
+    radar: RadarConvention | None,
+    title: str,
+) -> dict[str, Path]:
+    """Lead-time plots of the headline metrics, and a strip and a GIF of one test sample."""
+    from msrnn.viz import lead_time_grid, prediction_strip, save_png, truth_vs_prediction_gif
+
+    paths: dict[str, Path] = {}
+    panels = {k: {title: results[k]} for k in HEADLINE if k in results}
+    if panels:
+        baselines = {k: {"persistence": baseline[k]} for k in panels}
+        figure = lead_time_grid(panels, baselines=baselines, units=UNITS, title=title)
+        paths["lead_time"] = save_png(figure, out_dir / "lead_time.png")
+    if sample is not None:
+        rain = rain_rate_fn(radar)
+        strip = prediction_strip(
+            sample["inputs"], sample["truth"], sample["prediction"], rain_rate=rain, title=title
+        )
+        paths["strip"] = save_png(strip, out_dir / "strip.png")
+        paths["gif"] = truth_vs_prediction_gif(
+            sample["truth"],
+            sample["prediction"],
+            out_dir / "truth_vs_prediction.gif",
+            rain_rate=rain,
+            title=title,
+        )
+    return paths
