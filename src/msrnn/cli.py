@@ -1,12 +1,19 @@
-"""The ``msrnn`` command line."""
+"""The ``msrnn`` command line.
+
+* ``msrnn fit | validate | test | predict --config ...``: LightningCLI (:mod:`msrnn.training.cli`).
+* ``msrnn quickstart``: the main job: train, test and forecast on embedded Moving MNIST.
+* ``msrnn models``: the registered models and their parameter counts.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from msrnn.models import build_model, list_models
+
+LIGHTNING_COMMANDS = ("fit", "validate", "test", "predict")
 
 
 def _count(model) -> int:
@@ -44,7 +51,9 @@ def models_table(pattern: str = "*") -> str:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="msrnn",
-        description="Multi-scale recurrent networks for spatiotemporal predictive learning.",
+        description="Multi-scale recurrent networks for spatiotemporal predictive learning. "
+        "Training and evaluation: msrnn {fit,validate,test,predict} --config CONFIG "
+        "(see msrnn fit --help).",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     models = commands.add_parser(
@@ -53,15 +62,39 @@ def _parser() -> argparse.ArgumentParser:
     models.add_argument(
         "pattern", nargs="?", default="*", help="shell-style name filter, e.g. 'ms-*'"
     )
+    quick = commands.add_parser(
+        "quickstart",
+        help="train a small MS-ConvLSTM on embedded Moving MNIST (a few minutes on a CPU), "
+        "test it against persistence and write metrics, strips and forecasts",
+    )
+    quick.add_argument("--run-dir", default="runs/quickstart", help="run folder (never reused)")
     return parser
+
+
+def _guarded(action: Callable[[], object]) -> int:
+    """Run ``action``; user errors become one line on stderr and exit status 2."""
+    try:
+        action()
+    except (ValueError, FileNotFoundError, FileExistsError) as error:
+        print(f"msrnn: error: {error}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``msrnn`` console script."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in LIGHTNING_COMMANDS:
+        from msrnn.training.cli import run_cli
+
+        return _guarded(lambda: run_cli(argv))
     args = _parser().parse_args(argv)
     if args.command == "models":
         print(models_table(args.pattern))
-    return 0
+        return 0
+    from msrnn.training.quickstart import run_quickstart
+
+    return _guarded(lambda: run_quickstart(args.run_dir))
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +94,7 @@ class MSRNNCLI(LightningCLI):
             ("output_frames", "output_frames"),
         ):
             parser.link_arguments(
-                "data", f"model.{target}", compute_fn=_attribute(source), apply_on="instantiate"
+                "data", f"model.{target}", compute_fn=attrgetter(source), apply_on="instantiate"
             )
 
     def instantiate_trainer(self, **kwargs: Any):
@@ -127,13 +129,13 @@ class MSRNNCLI(LightningCLI):
             config["ckpt_path"] = str(best_checkpoint(self.trainer.default_root_dir))
 
 
-def _attribute(name: str):
-    def read(datamodule: SequenceDataModule):
-        return getattr(datamodule, name)
-
-    return read
-
-
 def run_cli(args: Sequence[str]) -> MSRNNCLI:
     """Run ``msrnn <subcommand> ...`` (the arguments after ``msrnn``)."""
-    return MSRNNCLI(args=list(args))
+    # LightningCLI warns when it is given ``args`` while the process has command-line arguments
+    # of its own (``msrnn quickstart``); the arguments given here are the whole command.
+    saved = sys.argv
+    sys.argv = saved[:1]
+    try:
+        return MSRNNCLI(args=list(args))
+    finally:
+        sys.argv = saved

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import lightning as L
 import torch
-from torch.utils.data import DataLoader, Dataset, DistributedSampler
+from torch.utils.data import DataLoader, Dataset, DistributedSampler, Sampler
 
 SPLITS: tuple[str, ...] = ("train", "val", "test")
 
@@ -28,12 +28,36 @@ class UnpaddedDistributedSampler(DistributedSampler):
         return len(range(self.rank, len(self.dataset), self.num_replicas))
 
 
+class EpochShuffleSampler(Sampler[int]):
+    """A fresh permutation each epoch, drawn from a generator seeded with ``seed + epoch``.
+
+    Lightning calls ``set_epoch`` before every epoch, so a run resumed at an epoch boundary sees
+    the same order as an uninterrupted one (a single seeded generator would restart its stream).
+    """
+
+    def __init__(self, length: int, seed: int) -> None:
+        self.length = length
+        self.seed = seed
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __iter__(self) -> Iterator[int]:
+        generator = torch.Generator().manual_seed(self.seed + self.epoch)
+        return iter(torch.randperm(self.length, generator=generator).tolist())
+
+    def __len__(self) -> int:
+        return self.length
+
+
 class SequenceDataModule(L.LightningDataModule, abc.ABC):
     """Base of the data modules: each split yields float32 ``(T, C, H, W)`` clips in [0, 1].
 
     Subclasses implement :meth:`make_dataset` and set the protocol facts that the forecaster is
     built from (``channels``, ``input_frames``, ``output_frames``). Validation is its own split,
-    never the test split. Training batches are shuffled with a seeded generator.
+    never the test split. Training batches are shuffled with a seeded permutation per epoch;
+    under DDP each rank reads its own part, and evaluation reads every sample exactly once.
 
     Args:
         batch_size: samples per batch and per process (the paper: 4 in total).
@@ -96,8 +120,19 @@ class SequenceDataModule(L.LightningDataModule, abc.ABC):
         return self._datasets[split]
 
     def train_dataloader(self) -> DataLoader:
-        generator = torch.Generator().manual_seed(self.seed)
-        return self._loader(self.dataset("train"), shuffle=True, generator=generator)
+        dataset = self.dataset("train")
+        trainer = self.trainer
+        if trainer is not None and trainer.world_size > 1:
+            sampler = DistributedSampler(
+                dataset,
+                num_replicas=trainer.world_size,
+                rank=trainer.global_rank,
+                shuffle=True,
+                seed=self.seed,
+            )
+        else:
+            sampler = EpochShuffleSampler(len(dataset), self.seed)
+        return self._loader(dataset, sampler=sampler)
 
     def val_dataloader(self) -> DataLoader:
         return self._loader(self.dataset("val"))
@@ -119,19 +154,16 @@ class SequenceDataModule(L.LightningDataModule, abc.ABC):
             )
         return self._loader(dataset)
 
-    def _loader(self, dataset: Dataset, *, shuffle: bool = False, **kwargs) -> DataLoader:
-        sampler = None
+    def _loader(self, dataset: Dataset, *, sampler: Sampler | None = None) -> DataLoader:
         trainer = self.trainer
-        if not shuffle and trainer is not None and trainer.world_size > 1:
+        if sampler is None and trainer is not None and trainer.world_size > 1:
             sampler = UnpaddedDistributedSampler(
                 dataset, num_replicas=trainer.world_size, rank=trainer.global_rank, shuffle=False
             )
         return DataLoader(
             dataset,
             batch_size=self.batch_size,
-            shuffle=shuffle if sampler is None else False,
             sampler=sampler,
             num_workers=self.num_workers,
             persistent_workers=self.num_workers > 0,
-            **kwargs,
         )

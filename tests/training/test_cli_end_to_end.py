@@ -1,0 +1,76 @@
+"""fit -> test -> predict through the ``msrnn`` command line on a tiny Moving MNIST."""
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from msrnn.cli import main
+from tests.training.helpers import tiny_args
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory):
+    run = tmp_path_factory.mktemp("e2e") / "run"
+    assert main(["fit", *tiny_args(run, "--trainer.max_epochs", "2")]) == 0
+    return run
+
+
+def test_fit_writes_checkpoints_selected_on_validation(fitted):
+    checkpoints = sorted(p.name for p in (fitted / "checkpoints").glob("*.ckpt"))
+    assert "last.ckpt" in checkpoints
+    assert any("val_loss" in name for name in checkpoints)
+    assert (fitted / "config.yaml").is_file()
+
+
+def test_test_writes_metrics_with_persistence_and_figures(fitted):
+    assert main(["test", *tiny_args(fitted, "--ckpt_path", "best")]) == 0
+    out = fitted / "test"
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert len(metrics["mse_frame_sum"]) == 2  # forecast protocol: the 2 future frames
+    assert metrics["persistence"]["mse_frame_sum_mean"] > 0
+    assert metrics["protocol"] == "forecast" and metrics["checkpoint"].endswith(".ckpt")
+    rows = (out / "metrics_per_frame.csv").read_text().splitlines()
+    assert rows[0].startswith("lead_time,mse_frame_sum") and len(rows) == 3
+    for name in ("strip.png", "lead_time.png", "truth_vs_prediction.gif"):
+        assert Image.open(out / name).size[0] > 100
+
+
+def test_second_test_does_not_overwrite_the_first(fitted):
+    assert main(["test", *tiny_args(fitted, "--ckpt_path", "last")]) == 0
+    assert (fitted / "test").is_dir() and (fitted / "test-2" / "metrics.json").is_file()
+
+
+def test_predict_on_a_users_array_writes_npy_and_strips(fitted, tmp_path):
+    inputs = (np.random.default_rng(0).random((3, 3, 32, 32)) * 255).astype(np.uint8)
+    np.save(tmp_path / "mine.npy", inputs)
+    args = tiny_args(
+        fitted, "--ckpt_path", "last", "--data.predict_path", str(tmp_path / "mine.npy")
+    )
+    assert main(["predict", *args]) == 0
+    out = fitted / "predict"
+    forecast = np.load(out / "forecast.npy")
+    assert forecast.shape == (3, 2, 1, 32, 32) and forecast.dtype == np.float32
+    assert np.allclose(np.load(out / "context.npy")[:, :, 0], inputs / 255, atol=1e-6)
+    assert Image.open(out / "strip_0.png").size[0] > 100
+
+
+def test_refuses_to_train_into_a_run_that_has_checkpoints(fitted, capsys):
+    assert main(["fit", *tiny_args(fitted)]) == 2
+    assert "already holds checkpoints" in capsys.readouterr().err
+
+
+def test_mismatched_channels_and_missing_files_are_one_line_errors(fitted, tmp_path, capsys):
+    np.save(tmp_path / "rgb.npy", np.zeros((2, 3, 3, 32, 32), dtype=np.uint8))
+    args = tiny_args(
+        fitted, "--ckpt_path", "last", "--data.predict_path", str(tmp_path / "rgb.npy")
+    )
+    assert main(["predict", *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("msrnn: error:") and "channel" in err and len(err.splitlines()) == 1
+    args = tiny_args(
+        fitted, "--ckpt_path", "last", "--data.predict_path", str(tmp_path / "missing.npy")
+    )
+    assert main(["predict", *args]) == 2
+    assert "missing.npy" in capsys.readouterr().err

@@ -1,0 +1,22 @@
+import pytest
+import torch
+
+from msrnn.training.losses import frame_sum_loss
+
+
+def test_frame_sums_then_mean_over_frames_and_samples():
+    predictions = torch.zeros(2, 3, 1, 2, 2)
+    targets = torch.zeros(2, 3, 1, 2, 2)
+    targets[0, 0] = 0.5  # one frame: 4 pixels off by 0.5
+    # that frame: L2 sum 4 * 0.25 = 1, L1 sum 4 * 0.5 = 2; mean over the 6 frames
+    assert frame_sum_loss(predictions, targets).item() == pytest.approx(3 / 6)
+    assert frame_sum_loss(predictions, targets, "l2").item() == pytest.approx(1 / 6)
+    assert frame_sum_loss(predictions, targets, "l1").item() == pytest.approx(2 / 6)
+
+
+def test_bad_loss_arguments():
+    x = torch.zeros(1, 2, 1, 2, 2)
+    with pytest.raises(ValueError, match="loss must be one of"):
+        frame_sum_loss(x, x, "huber")
+    with pytest.raises(ValueError, match="differ"):
+        frame_sum_loss(x, x[:, :1])
