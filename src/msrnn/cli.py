@@ -3,6 +3,7 @@
 * ``msrnn fit | validate | test | predict --config ...``: LightningCLI (:mod:`msrnn.training.cli`).
 * ``msrnn quickstart``: the main job: train, test and forecast on embedded Moving MNIST.
 * ``msrnn models``: the registered models and their parameter counts.
+* ``msrnn report RUN [RUN ...] --out DIR``: compare tested runs.
 """
 
 from __future__ import annotations
@@ -68,6 +69,14 @@ def _parser() -> argparse.ArgumentParser:
         "test it against persistence and write metrics, strips and forecasts",
     )
     quick.add_argument("--run-dir", default="runs/quickstart", help="run folder (never reused)")
+    report = commands.add_parser(
+        "report",
+        help="compare tested runs: metric table with persistence, lead-time curves, and the "
+        "memory-vs-error chart for runs profiled with `msrnn profile --json RUN/profile.json`",
+    )
+    report.add_argument("runs", nargs="+", help="run folders (each with test*/metrics.json)")
+    report.add_argument("--out", required=True, help="folder of the report (must not hold one)")
+    report.add_argument("--html", action="store_true", help="also write report.html")
     return parser
 
 
@@ -92,9 +101,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "models":
         print(models_table(args.pattern))
         return 0
+    if args.command == "report":
+        from msrnn.training.compare import write_comparison
+
+        return _guarded(lambda: _print_paths(write_comparison(args.runs, args.out, html=args.html)))
     from msrnn.training.quickstart import run_quickstart
 
     return _guarded(lambda: run_quickstart(args.run_dir))
+
+
+def _print_paths(paths: dict) -> None:
+    for path in paths.values():
+        print(path)
 
 
 if __name__ == "__main__":

@@ -74,3 +74,19 @@ def test_mismatched_channels_and_missing_files_are_one_line_errors(fitted, tmp_p
     )
     assert main(["predict", *args]) == 2
     assert "missing.npy" in capsys.readouterr().err
+
+
+def test_report_compares_runs_and_its_table_equals_metrics_json(fitted, tmp_path):
+    assert main(["report", str(fitted), "--out", str(tmp_path / "report"), "--html"]) == 0
+    text = (tmp_path / "report" / "report.md").read_text()
+    metrics = json.loads(sorted(fitted.glob("test*/metrics.json"))[-1].read_text())
+    assert "ms-convlstm" in text and "persistence" in text
+    assert f"{metrics['mse_frame_sum_mean']:.5g}" in text
+    assert (tmp_path / "report" / "report.html").is_file()
+    assert main(["report", str(fitted), "--out", str(tmp_path / "report")]) == 2
+
+
+def test_report_on_an_untested_run_is_a_clear_error(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    assert main(["report", str(tmp_path / "empty"), "--out", str(tmp_path / "r")]) == 2
+    assert "no test results" in capsys.readouterr().err

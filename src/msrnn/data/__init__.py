@@ -15,20 +15,26 @@ from msrnn.data.digits import DigitPool, digit_pool, embedded_digits, read_mnist
 from msrnn.data.frames import PngFolderDataset
 from msrnn.data.idx import read_idx, write_idx
 from msrnn.data.info import DatasetInfo
+from msrnn.data.kth import KTH, extract_kth_frames
 from msrnn.data.moving_mnist import MovingMNIST, SequenceLayout
+from msrnn.data.taxibj import TaxiBJ, read_taxibj
 
 __all__ = [
     "ArrayDataset",
     "DatasetInfo",
     "DigitPool",
+    "KTH",
     "MovingMNIST",
     "MovingMNISTFile",
     "PngFolderDataset",
     "SequenceLayout",
+    "TaxiBJ",
     "digit_pool",
     "embedded_digits",
+    "extract_kth_frames",
     "read_idx",
     "read_mnist_images",
+    "read_taxibj",
     "split_bounds",
     "write_idx",
 ]

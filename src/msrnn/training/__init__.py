@@ -3,12 +3,15 @@
 from msrnn.training.datamodule import SequenceDataModule
 from msrnn.training.datamodules import ArrayDataModule, MovingMNISTDataModule
 from msrnn.training.losses import frame_sum_loss
+from msrnn.training.paper_data_video import KTHDataModule, TaxiBJDataModule
 from msrnn.training.system import ForecastSystem
 
 __all__ = [
     "ArrayDataModule",
     "ForecastSystem",
+    "KTHDataModule",
     "MovingMNISTDataModule",
     "SequenceDataModule",
+    "TaxiBJDataModule",
     "frame_sum_loss",
 ]
