@@ -2,6 +2,7 @@ import pytest
 import torch
 
 from msrnn.models import ScheduledSampling
+from msrnn.profiling import saved_tensor_bytes
 from tests.conftest import tiny_model
 
 
@@ -118,3 +119,26 @@ def test_frame_size_check_knows_the_cells_smallest_grid():
     with pytest.raises(ValueError, match="each side must be at least 4"):
         model(torch.rand(1, 3, 1, 3, 8), input_frames=2)
     assert model(torch.rand(1, 3, 1, 4, 5), input_frames=2).predictions.shape == (1, 2, 1, 4, 5)
+
+
+@pytest.mark.parametrize("name", ["ms-predrnn-v2", "ms-motionrnn"])
+def test_checkpointing_keeps_outputs_and_gradients_and_saves_memory(name):
+    frames = torch.rand(2, 5, 1, 16, 16, generator=torch.Generator().manual_seed(0))
+    results = []
+    for checkpointing in (False, True):
+        model = tiny_model(name, num_layers=4, checkpointing=checkpointing)
+        out, nbytes = saved_tensor_bytes(lambda m=model: m(frames, input_frames=2))
+        loss = (
+            out.predictions.square().sum() + out.decoupling_loss
+            if out.decoupling_loss is not None
+            else out.predictions.square().sum()
+        )
+        loss.backward()
+        grads = [p.grad.clone() for p in model.parameters() if p.grad is not None]
+        results.append((out.predictions.detach(), grads, nbytes))
+    (plain, plain_grads, plain_bytes), (ckpt, ckpt_grads, ckpt_bytes) = results
+    assert torch.allclose(ckpt, plain, atol=1e-6)
+    assert all(
+        torch.allclose(a, b, atol=1e-5) for a, b in zip(plain_grads, ckpt_grads, strict=True)
+    )
+    assert ckpt_bytes * 3 < plain_bytes

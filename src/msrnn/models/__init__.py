@@ -25,6 +25,7 @@ OVERRIDES: tuple[str, ...] = (
     "fused",
     "adapter_bias",
     "cell_kwargs",
+    "checkpointing",
 )
 
 
@@ -39,7 +40,8 @@ def build_model(name: str, preset: str = "paper", **overrides) -> Forecaster:
         **overrides: any of ``hidden_channels``, ``num_layers``, ``kernel_size``,
             ``in_channels``, ``levels`` (scale plan), ``skip`` (``none | unet | unet3p | full``),
             ``input_frames``, ``fused``, ``adapter_bias`` (PredRNN-V2 only), ``cell_kwargs``
-            (extra arguments of the cells, e.g. ``{"window": 9}`` for PrecipLSTM).
+            (extra arguments of the cells, e.g. ``{"window": 9}`` for PrecipLSTM),
+            ``checkpointing`` (recompute each time step in backward: less memory).
 
     Returns:
         The :class:`Forecaster`.

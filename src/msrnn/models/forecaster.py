@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 import torch
 from torch import Tensor, nn
+from torch.utils.checkpoint import checkpoint
 
 from msrnn.cells.predrnn_v2 import DecouplingLoss
-from msrnn.models.stack import MultiScaleStack, StepOutput
+from msrnn.models.stack import MultiScaleStack, StackState, StepOutput
 
 
 @dataclass
@@ -45,6 +46,9 @@ class Forecaster(nn.Module):
         in_channels: image channels :math:`C_{img}`.
         input_frames: number of observed frames used by default (10 in the paper's setting).
         decoupling: PredRNN-V2's decoupling loss; then every cell must return increments.
+        checkpointing: recompute each time step's activations in the backward pass instead of
+            storing them (activation checkpointing per step): training keeps only the inputs and
+            states between steps, at the cost of a second forward pass of every step.
 
     Shape:
         ``frames``: ``(B, T, C_img, H, W)`` float; ``predictions``: ``(B, T-1, C_img, H, W)``.
@@ -57,6 +61,7 @@ class Forecaster(nn.Module):
         in_channels: int = 1,
         input_frames: int = 10,
         decoupling: DecouplingLoss | None = None,
+        checkpointing: bool = False,
     ) -> None:
         super().__init__()
         if in_channels < 1:
@@ -69,6 +74,7 @@ class Forecaster(nn.Module):
         self.stack = stack
         self.readout = nn.Conv2d(stack.channels, in_channels, kernel_size=1)
         self.decoupling = decoupling
+        self.checkpointing = checkpointing
 
     def forward(
         self,
@@ -141,14 +147,21 @@ class Forecaster(nn.Module):
             else:
                 m = mask[:, t].view(batch, 1, 1, 1)
                 x = m * frames[:, t] + (1 - m) * prediction
-            step: StepOutput = self.stack(self.embed(x), state)
-            state = step.state
-            prediction = self.readout(step.hidden)
+            if self.checkpointing and torch.is_grad_enabled():
+                prediction, state, term = checkpoint(self._step, x, state, use_reentrant=False)
+            else:
+                prediction, state, term = self._step(x, state)
             predictions.append(prediction)
             if decoupling is not None:
-                decoupling.append(self._decoupling_step(step))
+                decoupling.append(term)
         loss = torch.stack(decoupling).mean() if decoupling else None
         return ForecastOutput(torch.stack(predictions, dim=1), loss)
+
+    def _step(self, x: Tensor, state: StackState) -> tuple[Tensor, StackState, Tensor | None]:
+        """One time step: next-frame prediction, new state, decoupling term (or None)."""
+        step: StepOutput = self.stack(self.embed(x), state)
+        term = self._decoupling_step(step) if self.decoupling is not None else None
+        return self.readout(step.hidden), step.state, term
 
     def _decoupling_step(self, step: StepOutput) -> Tensor:
         """Per-sample decoupling term of one step, summed over layers: ``(B,)``."""

@@ -166,6 +166,7 @@ def build_forecaster(
     decoupling: bool = False,
     adapter_bias: bool = True,
     cell_kwargs: dict | None = None,
+    checkpointing: bool = False,
 ) -> Forecaster:
     """Assemble a forecaster from a cell family and the framework's hyper-parameters.
 
@@ -185,6 +186,7 @@ def build_forecaster(
         adapter_bias: give that adapter a bias (as the MS-RNN code does).
         cell_kwargs: extra keyword arguments of the family's cells (e.g. ``{"window": 9}`` for
             PrecipLSTM's local attention, ``{"links": 13}`` for TrajGRU).
+        checkpointing: recompute each time step in the backward pass (less memory, more time).
 
     Raises:
         ValueError: for an unknown preset or inconsistent depth and plan.
@@ -202,7 +204,13 @@ def build_forecaster(
     )
     stack = MultiScaleStack(cells, levels=levels, skip=skip)
     loss = DecouplingLoss(hidden_channels, bias=adapter_bias) if decoupling else None
-    return Forecaster(stack, in_channels=in_channels, input_frames=input_frames, decoupling=loss)
+    return Forecaster(
+        stack,
+        in_channels=in_channels,
+        input_frames=input_frames,
+        decoupling=loss,
+        checkpointing=checkpointing,
+    )
 
 
 def _family(name: str, cells_fn: CellsFn, **fixed) -> None:
