@@ -20,10 +20,10 @@ from msrnn.data.moving_mnist import MovingMNIST, SequenceLayout
 from msrnn.data.taxibj import TaxiBJ, read_taxibj
 
 __all__ = [
+    "KTH",
     "ArrayDataset",
     "DatasetInfo",
     "DigitPool",
-    "KTH",
     "MovingMNIST",
     "MovingMNISTFile",
     "PngFolderDataset",

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import torch
 from torch import Tensor, nn
+from torch.utils._pytree import tree_flatten, tree_unflatten
 from torch.utils.checkpoint import checkpoint
 
 from msrnn.cells.predrnn_v2 import DecouplingLoss
@@ -148,7 +149,7 @@ class Forecaster(nn.Module):
                 m = mask[:, t].view(batch, 1, 1, 1)
                 x = m * frames[:, t] + (1 - m) * prediction
             if self.checkpointing and torch.is_grad_enabled():
-                prediction, state, term = checkpoint(self._step, x, state, use_reentrant=False)
+                prediction, state, term = self._checkpointed_step(x, state)
             else:
                 prediction, state, term = self._step(x, state)
             predictions.append(prediction)
@@ -162,6 +163,19 @@ class Forecaster(nn.Module):
         step: StepOutput = self.stack(self.embed(x), state)
         term = self._decoupling_step(step) if self.decoupling is not None else None
         return self.readout(step.hidden), step.state, term
+
+    def _checkpointed_step(self, x: Tensor, state: StackState):
+        """:meth:`_step` under activation checkpointing.
+
+        The state's tensors are passed as separate arguments (not inside the nested tuple) so that
+        the checkpoint saves them like any other input: they are exactly what the step keeps.
+        """
+        leaves, spec = tree_flatten(state)
+
+        def run(x: Tensor, *leaves: Tensor | None):
+            return self._step(x, tree_unflatten(list(leaves), spec))
+
+        return checkpoint(run, x, *leaves, use_reentrant=False)
 
     def _decoupling_step(self, step: StepOutput) -> Tensor:
         """Per-sample decoupling term of one step, summed over layers: ``(B,)``."""
