@@ -76,6 +76,7 @@ class Forecaster(nn.Module):
         self.readout = nn.Conv2d(stack.channels, in_channels, kernel_size=1)
         self.decoupling = decoupling
         self.checkpointing = checkpointing
+        self._compiled_step = None
 
     def forward(
         self,
@@ -151,12 +152,20 @@ class Forecaster(nn.Module):
             if self.checkpointing and torch.is_grad_enabled():
                 prediction, state, term = self._checkpointed_step(x, state)
             else:
-                prediction, state, term = self._step(x, state)
+                prediction, state, term = (self._compiled_step or self._step)(x, state)
             predictions.append(prediction)
             if decoupling is not None:
                 decoupling.append(term)
         loss = torch.stack(decoupling).mean() if decoupling else None
         return ForecastOutput(torch.stack(predictions, dim=1), loss)
+
+    def compile_step(self, **options) -> None:
+        """Compile one time step with :func:`torch.compile` (opt-in; ``options`` go to it).
+
+        Only the step is compiled, not the loop over time, so compilation cost does not grow with
+        the sequence length and the parameters and state-dict keys are unchanged.
+        """
+        self._compiled_step = torch.compile(self._step, **options)
 
     def _step(self, x: Tensor, state: StackState) -> tuple[Tensor, StackState, Tensor | None]:
         """One time step: next-frame prediction, new state, decoupling term (or None)."""

@@ -55,6 +55,7 @@ class ForecastSystem(L.LightningModule):
         seed: seed of the sampling masks (each DDP rank adds its rank).
         protocol: frames scored by the validation/test metrics: ``"forecast"`` (future frames
             only) or ``"paper"`` (all ``T-1`` outputs, as the official code).
+        compile: compile the forecaster's time step with ``torch.compile`` (opt-in).
     """
 
     def __init__(
@@ -73,6 +74,7 @@ class ForecastSystem(L.LightningModule):
         sampling_steps: int | None = None,
         seed: int = 0,
         protocol: Protocol = "forecast",
+        compile: bool = False,
     ) -> None:
         super().__init__()
         if sampling not in ("auto", "scheduled", "reverse", "none"):
@@ -100,7 +102,12 @@ class ForecastSystem(L.LightningModule):
         self._pending_sampler_state: dict[str, Any] | None = None
         self.protocol = protocol
         self._suites: dict[str, MetricSuite] = {}
+        self.compile = compile
         self._sample: dict[str, Any] | None = None
+
+    def setup(self, stage: str) -> None:
+        if self.compile and self.net._compiled_step is None:
+            self.net.compile_step()
 
     # ----------------------------------------------------------------- training
     def configure_optimizers(self) -> torch.optim.Optimizer:
