@@ -102,11 +102,11 @@ class ForecastSystem(L.LightningModule):
         self._pending_sampler_state: dict[str, Any] | None = None
         self.protocol = protocol
         self._suites: dict[str, MetricSuite] = {}
-        self.compile = compile
+
         self._sample: dict[str, Any] | None = None
 
     def setup(self, stage: str) -> None:
-        if self.compile and self.net._compiled_step is None:
+        if self.hparams.compile and self.net._compiled_step is None:
             self.net.compile_step()
 
     # ----------------------------------------------------------------- training
