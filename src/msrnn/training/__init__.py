@@ -3,15 +3,23 @@
 from msrnn.training.datamodule import SequenceDataModule
 from msrnn.training.datamodules import ArrayDataModule, MovingMNISTDataModule
 from msrnn.training.losses import frame_sum_loss
+from msrnn.training.paper_data_radar import (
+    DWDDataModule,
+    HKO7DataModule,
+    SyntheticRadarDataModule,
+)
 from msrnn.training.paper_data_video import KTHDataModule, TaxiBJDataModule
 from msrnn.training.system import ForecastSystem
 
 __all__ = [
     "ArrayDataModule",
+    "DWDDataModule",
     "ForecastSystem",
+    "HKO7DataModule",
     "KTHDataModule",
     "MovingMNISTDataModule",
     "SequenceDataModule",
+    "SyntheticRadarDataModule",
     "TaxiBJDataModule",
     "frame_sum_loss",
 ]
