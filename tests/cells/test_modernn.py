@@ -1,19 +1,10 @@
 import pytest
 import torch
 
+import msrnn
 from msrnn.cells.convlstm import ConvLSTMState
 from msrnn.cells.modernn import ContextBlock, MoDeRNNCell, MultiKernelConv2d
-from msrnn.models.zoo import build_forecaster
 from tests.cells.conftest import conv, random_state, summed
-
-
-def _cells(n, channels, kernel_size, *, preset, fused):
-    return [MoDeRNNCell(channels, kernel_size, fused=fused) for _ in range(n)]
-
-
-def _model(multiscale, *, preset="paper", seed=0, **overrides):
-    torch.manual_seed(seed)
-    return build_forecaster(_cells, multiscale=multiscale, preset=preset, **overrides)
 
 
 def _detail(multi, x):
@@ -60,10 +51,10 @@ def test_parameter_count_of_paper_cell():
     assert sum(p.numel() for p in MoDeRNNCell(64, 3).parameters()) == 975_744
 
 
-@pytest.mark.parametrize("multiscale", [False, True])
-def test_whole_model_parameter_count(multiscale):
+@pytest.mark.parametrize("name", ["modernn", "ms-modernn"])
+def test_whole_model_parameter_count(name):
     for preset in ("paper", "clean"):
-        model = _model(multiscale, preset=preset)
+        model = msrnn.build_model(name, preset=preset)
         assert sum(p.numel() for p in model.parameters()) == 5_854_657
 
 
@@ -92,50 +83,3 @@ def test_rejects_bad_hyper_parameters(kwargs, match):
 def test_multi_kernel_conv_rejects_even_kernels():
     with pytest.raises(ValueError, match="odd"):
         MultiKernelConv2d(4, (2,))
-
-
-@pytest.mark.parametrize("multiscale", [False, True])
-@pytest.mark.parametrize("size", [(16, 16), (30, 30), (33, 35), (96, 64)])
-def test_output_shape_at_any_frame_size(multiscale, size):
-    model = _model(multiscale, hidden_channels=4)
-    with torch.no_grad():
-        out = model(torch.rand(1, 3, 1, *size), input_frames=2)
-    assert out.predictions.shape == (1, 2, 1, *size)
-    assert torch.isfinite(out.predictions).all()
-
-
-@pytest.mark.parametrize("multiscale", [False, True])
-def test_seeded_runs_are_identical_and_samples_independent(multiscale):
-    frames = torch.rand(3, 4, 1, 12, 10, generator=torch.Generator().manual_seed(1))
-    other = frames.clone()
-    other[1:] = torch.rand(2, 4, 1, 12, 10, generator=torch.Generator().manual_seed(2))
-    with torch.no_grad():
-        first = _model(multiscale, hidden_channels=4)(frames, input_frames=2).predictions
-        again = _model(multiscale, hidden_channels=4)(frames, input_frames=2).predictions
-        mixed = _model(multiscale, hidden_channels=4)(other, input_frames=2).predictions
-    assert torch.equal(first, again)
-    assert torch.allclose(first[0], mixed[0], atol=1e-6)
-    assert not torch.equal(first[1], mixed[1])
-
-
-@pytest.mark.parametrize("multiscale", [False, True])
-def test_gradient_reaches_every_parameter(multiscale):
-    model = _model(multiscale, hidden_channels=4)
-    frames = torch.rand(2, 3, 1, 12, 12)
-    out = model(frames, input_frames=2)
-    (out.predictions - frames[:, 1:]).square().sum().backward()
-    assert [n for n, p in model.named_parameters() if p.grad is None or not p.grad.any()] == []
-
-
-def test_one_optimiser_step_lowers_the_loss_on_a_fixed_batch():
-    model = _model(True, hidden_channels=4, num_layers=4)
-    frames = torch.rand(2, 4, 1, 16, 16, generator=torch.Generator().manual_seed(0))
-    optimiser = torch.optim.Adam(model.parameters(), lr=1e-3)
-    losses = []
-    for _ in range(2):
-        optimiser.zero_grad()
-        loss = (model(frames, input_frames=2).predictions - frames[:, 1:]).square().sum()
-        loss.backward()
-        optimiser.step()
-        losses.append(loss.item())
-    assert losses[1] < losses[0]

@@ -2,32 +2,12 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+import msrnn
 from msrnn.cells.preciplstm import PrecipLSTMCell, PrecipLSTMState
 from msrnn.layers import resample
-from msrnn.models.zoo import build_forecaster
 from tests.cells.conftest import conv, random_state, summed
+from tests.conftest import parameter_count as count
 from tests.layers.test_local_attention import unfold_attention
-
-SIZES = [(16, 16), (30, 30), (33, 35), (96, 64)]
-
-
-def preciplstm_cells(n, channels, kernel_size, *, preset, fused, window=30):
-    return [PrecipLSTMCell(channels, kernel_size, window=window, fused=fused) for _ in range(n)]
-
-
-def small_cells(n, channels, kernel_size, *, preset, fused):
-    return preciplstm_cells(n, channels, kernel_size, preset=preset, fused=fused, window=3)
-
-
-def _model(multiscale=False, preset="paper", seed=0, hidden=4, **overrides):
-    torch.manual_seed(seed)
-    return build_forecaster(
-        small_cells, multiscale=multiscale, preset=preset, hidden_channels=hidden, **overrides
-    )
-
-
-def _frames(batch=2, steps=4, size=(16, 16), seed=0):
-    return torch.rand(batch, steps, 1, *size, generator=torch.Generator().manual_seed(seed))
 
 
 def _reference(cell, x, state, m):
@@ -74,12 +54,11 @@ def test_zero_state_and_memory_required():
 
 
 def test_parameter_counts():
-    count = lambda module: sum(p.numel() for p in module.parameters())  # noqa: E731
     assert count(PrecipLSTMCell(64, 3)) == 1_173_504
     assert count(PrecipLSTMCell(64, 3, window=5)) == 1_173_504
-    for multiscale in (False, True):
+    for name in ("preciplstm", "ms-preciplstm"):
         for preset in ("paper", "clean"):
-            model = build_forecaster(preciplstm_cells, multiscale=multiscale, preset=preset)
+            model = msrnn.build_model(name, preset=preset)
             assert count(model) == 7_041_217
 
 
@@ -97,63 +76,13 @@ def test_fused_equals_unfused():
     assert torch.allclose(out.memory, reference.memory, atol=1e-5)
 
 
-@pytest.mark.parametrize("multiscale", [False, True])
-@pytest.mark.parametrize("size", SIZES)
-def test_output_shape_at_any_frame_size(multiscale, size):
-    model = _model(multiscale)
-    with torch.no_grad():
-        out = model(_frames(1, 3, size), input_frames=2)
-    assert out.predictions.shape == (1, 2, 1, *size)
-    assert torch.isfinite(out.predictions).all()
-
-
-def test_seeded_runs_are_bit_identical():
-    frames = _frames(size=(12, 10))
-    first = _model(True, seed=3)(frames, input_frames=2).predictions
-    second = _model(True, seed=3)(frames, input_frames=2).predictions
-    assert torch.equal(first, second)
-
-
-@pytest.mark.parametrize("preset", ["paper", "clean"])
-def test_gradient_reaches_every_parameter(preset):
-    model = _model(True, preset=preset)
-    frames = _frames()
-    (model(frames, input_frames=2).predictions - frames[:, 1:]).square().sum().backward()
-    starved = [n for n, p in model.named_parameters() if p.grad is None or not p.grad.any()]
-    assert starved == []
-
-
-def test_one_adam_step_lowers_the_loss():
-    model = _model(True, num_layers=4)
-    frames = _frames()
-    optimiser = torch.optim.Adam(model.parameters(), lr=1e-3)
-    losses = []
-    for _ in range(2):
-        optimiser.zero_grad()
-        loss = (model(frames, input_frames=2).predictions - frames[:, 1:]).square().sum()
-        loss.backward()
-        optimiser.step()
-        losses.append(loss.item())
-    assert losses[1] < losses[0]
-
-
-def test_samples_do_not_interact():
-    model = _model(True)
-    frames = _frames(batch=3)
-    other = frames.clone()
-    other[1:] = torch.rand_like(other[1:])
-    with torch.no_grad():
-        first = model(frames, input_frames=2).predictions[0]
-        second = model(other, input_frames=2).predictions[0]
-    assert torch.allclose(first, second, atol=1e-6)
-
-
 def test_multiscale_previous_input_includes_the_skip_sum():
     # Layer 4 of MS-PrecipLSTM receives up(out_3) + out_1; it must keep exactly that as x_prev.
-    model = _model(True)
+    torch.manual_seed(0)
+    model = msrnn.build_model("ms-preciplstm", hidden_channels=4, cell_kwargs={"window": 3})
     seen = []
     model.stack.cells[4].register_forward_pre_hook(lambda module, args: seen.append(args[0]))
-    stack, frames = model.stack, _frames(batch=1, size=(20, 20))
+    stack, frames = model.stack, torch.rand(1, 1, 1, 20, 20)
     state = stack.init_state(1, (20, 20), device=frames.device, dtype=frames.dtype)
     with torch.no_grad():
         step = stack(model.embed(frames[:, 0]), state)

@@ -2,24 +2,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+import msrnn
 from msrnn.cells.trajgru import TrajGRUCell, TrajGRUState
-from msrnn.models.zoo import build_forecaster
 from tests.cells.conftest import conv, random_state, summed
 from tests.conftest import parameter_count
-
-SIZES = [(16, 16), (30, 30), (33, 35), (96, 64)]
-
-
-def _trajgru_cells(n, channels, kernel_size, *, preset, fused):
-    """The family function proposed for ``models/zoo.py`` (both presets build the same cells)."""
-    return [TrajGRUCell(channels, kernel_size, fused=fused) for _ in range(n)]
-
-
-def _model(multiscale=True, seed=0, **overrides):
-    torch.manual_seed(seed)
-    return build_forecaster(
-        _trajgru_cells, multiscale=multiscale, **{"hidden_channels": 4, **overrides}
-    )
 
 
 def _warp(image, flow):
@@ -40,10 +26,6 @@ def _reference(cell, x, h):
     z, r = torch.sigmoid(z_x + z_h), torch.sigmoid(r_x + r_h)
     candidate = F.leaky_relu(h_x + r * h_h, 0.2)
     return (1 - z) * candidate + z * h
-
-
-def _loss(model, frames):
-    return (model(frames, input_frames=2).predictions - frames[:, 1:]).square().sum()
 
 
 @pytest.mark.parametrize("flow_kernel_size", [3, 5])
@@ -84,62 +66,9 @@ def test_parameter_counts_of_paper_and_head_cells():
 
 
 @pytest.mark.parametrize("preset", ["paper", "clean"])
-@pytest.mark.parametrize("multiscale", [False, True])
-def test_whole_model_has_the_paper_parameter_count(preset, multiscale):
-    model = _model(multiscale, preset=preset, hidden_channels=64)
-    assert parameter_count(model) == 2_114_233
-
-
-@pytest.mark.parametrize("multiscale", [False, True])
-@pytest.mark.parametrize("size", SIZES)
-def test_output_shape_at_any_frame_size(multiscale, size):
-    model = _model(multiscale)
-    with torch.no_grad():
-        out = model(torch.rand(1, 3, 1, *size), input_frames=2)
-    assert out.predictions.shape == (1, 2, 1, *size)
-    assert torch.isfinite(out.predictions).all()
-
-
-def test_seeded_runs_are_bit_for_bit_equal():
-    frames = torch.rand(2, 4, 1, 15, 13, generator=torch.Generator().manual_seed(0))
-    runs = [_model(seed=3)(frames, input_frames=2).predictions for _ in range(2)]
-    assert torch.equal(runs[0], runs[1])
-
-
-@pytest.mark.parametrize("preset", ["paper", "clean"])
-@pytest.mark.parametrize("multiscale", [False, True])
-def test_gradient_reaches_every_parameter(preset, multiscale):
-    model = _model(multiscale, preset=preset)
-    frames = torch.rand(2, 4, 1, 16, 16, generator=torch.Generator().manual_seed(0))
-    _loss(model, frames).backward()
-    missing = [n for n, p in model.named_parameters() if p.grad is None or not p.grad.any()]
-    assert missing == []
-
-
-def test_one_adam_step_lowers_the_loss_on_a_fixed_batch():
-    model = _model(num_layers=4)
-    frames = torch.rand(2, 4, 1, 16, 16, generator=torch.Generator().manual_seed(0))
-    optimiser = torch.optim.Adam(model.parameters(), lr=1e-3)
-    losses = []
-    for _ in range(2):
-        optimiser.zero_grad()
-        loss = _loss(model, frames)
-        loss.backward()
-        optimiser.step()
-        losses.append(loss.item())
-    assert losses[1] < losses[0]
-
-
-def test_samples_of_a_batch_do_not_interact():
-    model = _model()
-    generator = torch.Generator().manual_seed(0)
-    frames = torch.rand(3, 4, 1, 17, 18, generator=generator)
-    other = frames.clone()
-    other[1:] = torch.rand(2, 4, 1, 17, 18, generator=generator)
-    with torch.no_grad():
-        first = model(frames, input_frames=2).predictions[0]
-        second = model(other, input_frames=2).predictions[0]
-    assert torch.allclose(first, second, rtol=0, atol=1e-6)
+@pytest.mark.parametrize("name", ["trajgru", "ms-trajgru"])
+def test_whole_model_has_the_paper_parameter_count(preset, name):
+    assert parameter_count(msrnn.build_model(name, preset=preset)) == 2_114_233
 
 
 def test_autograd_keeps_the_state_once_not_once_per_link():
