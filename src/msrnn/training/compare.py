@@ -34,9 +34,27 @@ def load_run(run: str | Path) -> dict[str, Any]:
     entry: dict[str, Any] = {"name": metrics.get("model", run.name), "metrics": metrics}
     profile = run / PROFILE_FILE
     if profile.is_file():
-        data = json.loads(profile.read_text())
-        entry["memory"] = {"bytes": data["memory_bytes"], "method": data["memory_method"]}
+        entry["memory"] = profile_memory(json.loads(profile.read_text()))
     return entry
+
+
+def profile_memory(profile: dict[str, Any]) -> dict[str, Any]:
+    """Training memory of a ``msrnn profile --json`` result, labelled with how it was measured.
+
+    The CUDA peak when the step ran on a GPU; otherwise the measured training total (parameters,
+    gradients, Adam moments and the unique storages saved for backward).
+    """
+    setup = profile["setup"]
+    where = f"batch {setup['batch']}, {setup['size'][0]}x{setup['size'][1]}, T={setup['frames']}"
+    if profile.get("cuda_peak_allocated"):
+        return {
+            "bytes": profile["cuda_peak_allocated"],
+            "method": f"CUDA peak allocated in a training step ({where})",
+        }
+    return {
+        "bytes": profile["total_bytes"],
+        "method": f"params + grads + Adam + saved activations, measured ({where})",
+    }
 
 
 def write_comparison(
