@@ -4,6 +4,7 @@
 * ``msrnn quickstart``: the main job: train, test and forecast on embedded Moving MNIST.
 * ``msrnn models``: the registered models and their parameter counts.
 * ``msrnn report RUN [RUN ...] --out DIR``: compare tested runs.
+* ``msrnn profile --model NAME``: parameters, FLOPs, measured and analytic training memory, speed.
 """
 
 from __future__ import annotations
@@ -77,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("runs", nargs="+", help="run folders (each with test*/metrics.json)")
     report.add_argument("--out", required=True, help="folder of the report (must not hold one)")
     report.add_argument("--html", action="store_true", help="also write report.html")
+    from msrnn.profiling.cli import add_profile_parser
+
+    add_profile_parser(commands)
     return parser
 
 
@@ -101,6 +105,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "models":
         print(models_table(args.pattern))
         return 0
+    if args.command == "profile":
+        from msrnn.profiling.cli import run_profile
+
+        return _guarded(lambda: run_profile(args))
     if args.command == "report":
         from msrnn.training.compare import write_comparison
 
