@@ -1,0 +1,87 @@
+"""Floating-point operation counts (``torch.utils.flop_counter``) and the machine's conv ceiling."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch.utils.flop_counter import FlopCounterMode
+
+from msrnn.profiling.timing import Timing, time_calls
+
+
+def count_flops(fn: Callable[[], Any]) -> tuple[Any, int]:
+    """Run ``fn`` and count the floating-point operations of its matrix products.
+
+    :class:`torch.utils.flop_counter.FlopCounterMode` counts convolutions (forward and
+    backward), matrix products and attention, two FLOPs per multiply-accumulate; element-wise
+    operations (gate non-linearities, pooling, sums) are not counted. They are a few percent of a
+    ConvRNN's arithmetic.
+
+    Args:
+        fn: the work to count, e.g. a whole training step (backward included).
+
+    Returns:
+        ``(fn's result, FLOPs)``; MACs are half the FLOPs.
+
+    Example:
+        >>> x, w = torch.ones(2, 3), torch.ones(3, 4)
+        >>> count_flops(lambda: x @ w)[1]  # 2 * 3 * 4 multiply-accumulates
+        48
+    """
+    with FlopCounterMode(display=False) as counter:
+        result = fn()
+    return result, counter.get_total_flops()
+
+
+@dataclass(frozen=True)
+class ConvCeiling:
+    """Throughput of one large 3x3 convolution, forward and backward: the machine's ceiling.
+
+    Attributes:
+        flops: FLOPs of one forward + backward.
+        timing: seconds of each timed call.
+    """
+
+    flops: int
+    timing: Timing
+
+    @property
+    def gflops_per_second(self) -> float:
+        return self.flops / self.timing.median / 1e9
+
+
+def conv_ceiling(
+    device: torch.device,
+    *,
+    batch: int = 4,
+    in_channels: int = 64,
+    out_channels: int = 256,
+    size: int = 64,
+    repeats: int = 5,
+    warmup: int = 1,
+) -> ConvCeiling:
+    """Time a ``3x3`` convolution ``in_channels -> out_channels`` at ``size x size``, fwd + bwd.
+
+    The default is one ConvLSTM gate convolution of the paper's setting (64 -> 4 * 64 channels,
+    64x64, batch 4): the fastest a ConvRNN step's dominant operation can run on ``device``.
+    Gradients of input and weight are both computed, as in training.
+
+    Returns:
+        The :class:`ConvCeiling` (about 14.5 GFLOP per call with the defaults).
+    """
+    generator = torch.Generator().manual_seed(0)
+    x = torch.rand(batch, in_channels, size, size, generator=generator).to(device)
+    weight = torch.rand(out_channels, in_channels, 3, 3, generator=generator).to(device)
+    x.requires_grad_()
+    weight.requires_grad_()
+
+    def call() -> None:
+        x.grad = weight.grad = None
+        F.conv2d(x, weight, padding=1).sum().backward()
+
+    _, flops = count_flops(call)
+    return ConvCeiling(flops, time_calls(call, repeats=repeats, warmup=warmup, device=device))

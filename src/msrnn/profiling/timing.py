@@ -1,0 +1,71 @@
+"""Wall-clock timing of repeated calls: medians after warm-up, with device synchronisation."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Seconds of each timed call.
+
+    Attributes:
+        seconds: one entry per timed call, in call order.
+    """
+
+    seconds: tuple[float, ...]
+
+    @property
+    def median(self) -> float:
+        """Median of :attr:`seconds` (robust to a busy machine's outliers)."""
+        return statistics.median(self.seconds)
+
+
+def synchronize(device: torch.device) -> None:
+    """Wait for the queued work of ``device`` (CUDA runs asynchronously; CPU needs nothing)."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def time_calls(
+    fn: Callable[[], Any], *, repeats: int, warmup: int = 0, device: torch.device
+) -> Timing:
+    """Call ``fn`` ``warmup`` times untimed, then ``repeats`` times timed.
+
+    Args:
+        fn: the work to time.
+        repeats: timed calls, at least 1.
+        warmup: untimed calls first (allocator and kernel caches, lazy optimizer state).
+        device: the device ``fn`` runs on, synchronised around each timed call.
+
+    Returns:
+        The :class:`Timing`.
+
+    Raises:
+        ValueError: if ``repeats < 1`` or ``warmup < 0``.
+
+    Example:
+        >>> timing = time_calls(lambda: None, repeats=3, device=torch.device("cpu"))
+        >>> len(timing.seconds), timing.median >= 0
+        (3, True)
+    """
+    if repeats < 1:
+        raise ValueError(f"repeats must be at least 1, got {repeats}")
+    if warmup < 0:
+        raise ValueError(f"warmup must be non-negative, got {warmup}")
+    for _ in range(warmup):
+        fn()
+    seconds = []
+    for _ in range(repeats):
+        synchronize(device)
+        start = time.perf_counter()
+        fn()
+        synchronize(device)
+        seconds.append(time.perf_counter() - start)
+    return Timing(tuple(seconds))

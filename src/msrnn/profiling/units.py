@@ -1,0 +1,149 @@
+r"""The paper's :math:`U` (units per cell) of each layer, counted from what the cell saves.
+
+The paper leaves :math:`U` ("basic units such as input gates, forget gates") informal. Here it is
+defined so that Eq. 3-5 predict the measured activation memory: :math:`U_l` is the number of
+32-bit maps of the layer's own grid, :math:`(b, c, h_l, w_l)`, that one time step of the cell of
+layer ``l`` saves for backward, **excluding its vertical inputs** (the input :math:`X`, the zigzag
+memory :math:`M` and the diagonal :math:`H_{t-1}^{l-1}`), which are outputs of the layer below
+and counted there. The recurrent state (:math:`H_{t-1}, C_{t-1}, \dots`) is counted: it is this
+cell's own output of the previous step.
+
+It is counted by running one step of the cell on its grid with batch 1, in the precision of the
+run (under bf16 autocast, :math:`U` is still expressed in 32-bit maps). For ConvLSTM this gives
+:math:`U = 7`: :math:`H_{t-1}, C_{t-1}, \sigma(i), \sigma(f), \tanh(g), \sigma(o), \tanh(C_t)`.
+
+What the law leaves out, and the measurement includes, is the framework's own tensors: the
+embedded input frame, the resampled inputs of the multi-scale layers (a pooled or upsampled
+:math:`H` or :math:`M` is a new tensor, and max pooling also keeps its int64 indices), the skip
+sums and the read-out. PredRNN-V2's decoupling term is per layer and step: it counts in
+:math:`U`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+
+from msrnn.cells.base import RecurrentCell
+from msrnn.layers import level_size
+from msrnn.models import Forecaster
+from msrnn.profiling.analytic import BITS_PER_ELEMENT, output_bytes
+from msrnn.profiling.dry_run import activation_counter
+from msrnn.profiling.step import Precision, autocast
+
+
+@dataclass(frozen=True)
+class ActivationLaw:
+    """The paper's outputs-memory law applied to one model, plan and input.
+
+    Attributes:
+        units: :math:`U_l` of each layer.
+        grids: ``(h_l, w_l)`` of each layer.
+        predicted_bytes: :math:`4 R b c \\sum_l U_l h_l w_l` (:func:`~.analytic.output_bytes`).
+    """
+
+    units: tuple[float, ...]
+    grids: tuple[tuple[int, int], ...]
+    predicted_bytes: float
+
+    @property
+    def mean_units(self) -> float:
+        """The single :math:`U` of the paper's closed forms (mean over layers)."""
+        return sum(self.units) / len(self.units)
+
+
+def cell_units(
+    cell: RecurrentCell,
+    height: int,
+    width: int,
+    *,
+    diagonal: bool,
+    decoupling: nn.Module | None = None,
+    precision: Precision = "32",
+) -> float:
+    """:math:`U` of one cell on a ``height x width`` grid (see the module docstring).
+
+    Args:
+        cell: the cell, with its parameters on the device to count on.
+        height: grid height of the layer.
+        width: grid width of the layer.
+        diagonal: whether the stack hands this cell a diagonal input.
+        decoupling: PredRNN-V2's decoupling loss, applied to the cell's increments (its saved
+            tensors are per layer and step, so they count in the layer's units).
+        precision: ``"32"`` or ``"bf16-mixed"``.
+
+    Returns:
+        Saved bytes of one step, in units of one 32-bit ``(1, C, height, width)`` map.
+    """
+    device = next(cell.parameters()).device
+    shape = (1, cell.channels, height, width)
+    state = cell.init_state(1, height, width, device=device, dtype=torch.float32)
+    state = type(state)(*(_produced(value) for value in state))
+    kwargs = {}
+    if cell.uses_memory:
+        kwargs["memory"] = _vertical(shape, device)
+    if diagonal:
+        kwargs["diagonal"] = _vertical(shape, device)
+    x = _vertical(shape, device)
+
+    def one_step() -> None:
+        out = cell(x, state, **kwargs)
+        if decoupling is not None:
+            decoupling(out.aux["delta_c"], out.aux["delta_m"])
+
+    with autocast(precision, device):
+        _, nbytes = activation_counter(device)(one_step)
+    return nbytes * 8 / (BITS_PER_ELEMENT * cell.channels * height * width)
+
+
+def _vertical(shape: tuple[int, ...], device: torch.device) -> Tensor:
+    # A leaf that requires grad: the counters skip it like a parameter (counted where produced).
+    return torch.rand(shape, device=device, requires_grad=True)
+
+
+def _produced(value: Tensor | None) -> Tensor | None:
+    # A non-leaf that requires grad, like a state produced by the previous step: counted.
+    if value is None:
+        return None
+    return torch.rand_like(value).requires_grad_().clone()
+
+
+def activation_law(
+    model: Forecaster,
+    size: tuple[int, int],
+    *,
+    batch: int,
+    frames: int,
+    precision: Precision = "32",
+) -> ActivationLaw:
+    """Predict the activation bytes of a training step of ``model`` by the paper's law.
+
+    Args:
+        model: the forecaster (its device is the one counted on).
+        size: frame size ``(H, W)``.
+        batch: batch size :math:`b`.
+        frames: sequence length ``T``; the model unrolls :math:`R = T - 1` steps.
+        precision: ``"32"`` or ``"bf16-mixed"``.
+
+    Returns:
+        The :class:`ActivationLaw` with per-layer units and the prediction.
+    """
+    stack = model.stack
+    grids = tuple(level_size(size, level) for level in stack.levels)
+    units = tuple(
+        cell_units(
+            cell,
+            h,
+            w,
+            diagonal=cell.uses_diagonal and layer > 0,
+            decoupling=model.decoupling,
+            precision=precision,
+        )
+        for layer, (cell, (h, w)) in enumerate(zip(stack.cells, grids, strict=True))
+    )
+    predicted = output_bytes(
+        units, grids, batch=batch, channels=stack.channels, recursions=frames - 1
+    )
+    return ActivationLaw(units, grids, predicted)

@@ -1,0 +1,73 @@
+import pytest
+
+from msrnn.profiling.max_size import (
+    LinearLaw,
+    find_max_size,
+    fit_linear_law,
+    largest_square_frame,
+    training_memory_measure,
+)
+from tests.conftest import tiny_model
+
+
+def test_fit_recovers_an_exact_law():
+    law = fit_linear_law([8, 16, 24], [100 + 3 * s * s for s in (8, 16, 24)])
+    assert law.intercept == pytest.approx(100)
+    assert law.slope == pytest.approx(3)
+    assert law.largest_side(100 + 3 * 50 * 50) == 50
+    assert law.largest_side(100 + 3 * 50 * 50, granularity=4) == 48
+    assert law.largest_side(50) == 0
+
+
+def test_search_solves_the_law_and_confirms():
+    calls = []
+
+    def measure(side):
+        calls.append(side)
+        return 1000 + 2 * side * side
+
+    result = largest_square_frame(measure, 1000 + 2 * 100 * 100, probe_sides=(8, 16, 24))
+    assert result.side == 100
+    assert calls == [8, 16, 24, 100]  # three probes and one confirmation
+    assert result.measured_bytes <= result.budget
+
+
+def test_search_steps_down_when_the_law_underestimates():
+    # a little super-linear: the fitted law is optimistic at large sizes
+    def measure(side):
+        return side * side + side**3 / 100
+
+    result = largest_square_frame(measure, 20_000, probe_sides=(4, 8, 12), granularity=4)
+    assert result.side % 4 == 0
+    assert measure(result.side) <= 20_000 < measure(result.side + 4)
+    assert len(result.probes) > 4
+
+
+def test_search_errors():
+    with pytest.raises(ValueError, match="two or more distinct sizes"):
+        fit_linear_law([8, 8], [1, 2])
+    with pytest.raises(ValueError, match="does not fit a 4x4 frame"):
+        largest_square_frame(lambda s: 1e6 + s * s, 1e5, probe_sides=(4, 8), granularity=4)
+
+
+def test_dry_run_search_on_a_tiny_model():
+    build = lambda: tiny_model("ms-convlstm", num_layers=3)  # noqa: E731
+    report = find_max_size(build, 64 * 2**20, batch=1, frames=3)
+    side = report.result.side
+    assert report.dry_run and report.metric == "training total"
+    assert side % 2 == 0  # the plan's deepest level is 1
+    measure = training_memory_measure(build().to("meta"), batch=1, frames=3)
+    assert measure(side) <= 64 * 2**20 < measure(side + 2)
+    assert 0 < report.paper_side < side  # Eq. 2 doubles the outputs memory
+    assert report.to_dict()["result"]["side"] == side
+
+
+def test_bf16_search_on_a_cpu_is_refused():
+    with pytest.raises(ValueError, match="bf16-mixed cannot be traced"):
+        find_max_size(
+            lambda: tiny_model("convlstm"), 2**30, batch=1, frames=3, precision="bf16-mixed"
+        )
+
+
+def test_linear_law_bytes_at():
+    assert LinearLaw(10, 2).bytes_at(3) == 28
