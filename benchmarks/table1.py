@@ -1,18 +1,22 @@
 """The paper's Table I columns (Params, Memory, Δ%) for every base/MS pair, plus speed.
 
 Writes ``docs/benchmarks.md``: the machine, the ceiling of one large 3x3 convolution measured in the
-same run (next to each pair, since shared machines drift), and per model the parameters, the
-measured activation memory next to the paper's law, the training total and its reduction, the
-median step time and the achieved GFLOP/s. Also the paper's Fig. 1 question: the largest square
-frame each model can train on within a memory budget.
+same run (at the start and before each model, since shared machines drift; the median is used),
+and per model the parameters, the measured activation memory next to the paper's law, the
+training total and its reduction, the median step time and the achieved GFLOP/s. Also the paper's
+Fig. 1 question: the largest square frame each model can train on within a memory budget.
 
 Usage (the full paper configuration; hours on a CPU)::
 
-    python benchmarks/table1.py
+    python benchmarks/table1.py --cache benchmarks.jsonl
 
 A reduced run (what ``docs/benchmarks.md`` holds when generated on a small CPU)::
 
-    python benchmarks/table1.py --section 4 convlstm,predrnn --section 1 all --repeats 2
+    python benchmarks/table1.py --section 4 convlstm,predrnn --section 1 all --cache run.jsonl
+
+With ``--cache`` every measurement is appended to a JSON-lines file as soon as it is taken and
+reused by the next invocation, so an interrupted run resumes and the page can be rewritten
+without measuring again (the paper's law is always evaluated anew: it is cheap).
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from msrnn.profiling.flops import conv_ceiling
 from msrnn.profiling.max_size import find_max_size
 from msrnn.profiling.profile import RunSetup, profile_training
 from msrnn.profiling.report import format_bytes, parse_bytes
+from msrnn.profiling.units import ActivationLaw, activation_law
 
 # Paper, Table I (Moving MNIST, memory per GPU) and Fig. 1 (largest frame within 40 GB).
 PAPER_REDUCTION = {
@@ -115,19 +120,27 @@ def _pct(new: float, old: float) -> str:
     return f"{100 * (new - old) / old:+.1f}%"
 
 
-def pair_rows(pair: tuple[dict, dict], base: str) -> list[str]:
+def law_of(profile: dict) -> ActivationLaw:
+    """The paper's law for a measured profile (cheap: one cell step per layer, batch 1)."""
+    setup = profile["setup"]
+    model = build_model(profile["model"])
+    return activation_law(model, tuple(setup["size"]), batch=setup["batch"], frames=setup["frames"])
+
+
+def pair_rows(pair: tuple[dict, dict], base: str, ceiling: float) -> list[str]:
     rows = []
     first = pair[0]["profile"]
     for record in pair:
         p, ms = record["profile"], record is pair[1]
+        law = law_of(p)
         paper = f"{PAPER_REDUCTION[base]:+.1f}%" if ms and base in PAPER_REDUCTION else ""
         cells = [
             p["model"],
             f"{p['params'] / 1e6:.2f}M",
             f"{p['activation_bytes'] / GiB:.3f}",
-            f"{p['law']['predicted_bytes'] / GiB:.3f}",
-            f"{p['law_ratio']:.2f}",
-            f"{p['law']['mean_units']:.1f}",
+            f"{law.predicted_bytes / GiB:.3f}",
+            f"{p['activation_bytes'] / law.predicted_bytes:.2f}",
+            f"{law.mean_units:.1f}",
             f"{p['total_bytes'] / GiB:.3f}",
             _pct(p["total_bytes"], first["total_bytes"]) if ms else "",
             _pct(p["activation_bytes"], first["activation_bytes"]) if ms else "",
@@ -135,7 +148,7 @@ def pair_rows(pair: tuple[dict, dict], base: str) -> list[str]:
             f"{p['step_seconds']:.2f}",
             f"{p['flops'] / 1e9:.1f}",
             f"{p['gflops_per_second']:.1f}",
-            f"{100 * p['gflops_per_second'] / record['ceiling']:.0f}%",
+            f"{100 * p['gflops_per_second'] / ceiling:.0f}%",
         ]
         rows.append("| " + " | ".join(cells) + " |")
     return rows
@@ -149,7 +162,8 @@ TABLE_HEADER = [
 ]
 
 
-def run_section(batch: int, bases: list[str], args, cache: Cache, ceilings: list[float]):
+def measure_section(batch: int, bases: list[str], args, cache: Cache) -> list[tuple]:
+    """The ``(base, (base record, MS record))`` pairs of one table, measured or from the cache."""
     setup = RunSetup(
         size=(args.size, args.size),
         batch=batch,
@@ -157,12 +171,8 @@ def run_section(batch: int, bases: list[str], args, cache: Cache, ceilings: list
         repeats=args.repeats,
         warmup=args.warmup,
     )
-    lines = [
-        f"### Batch {batch}, {args.frames} frames, {args.size}x{args.size}, fp32",
-        "",
-        *TABLE_HEADER,
-    ]
     device = torch.device(args.device)
+    pairs = []
     for base in bases:
         start = time.perf_counter()
         pair = tuple(
@@ -173,9 +183,19 @@ def run_section(batch: int, bases: list[str], args, cache: Cache, ceilings: list
             )
             for name in (base, f"ms-{base}")
         )
-        ceilings += [record["ceiling"] for record in pair]
-        lines += pair_rows(pair, base)
+        pairs.append((base, pair))
         print(f"batch {batch} {base}: {time.perf_counter() - start:.0f} s", flush=True)
+    return pairs
+
+
+def render_section(batch: int, pairs: list[tuple], args, ceiling: float) -> list[str]:
+    lines = [
+        f"### Batch {batch}, {args.frames} frames, {args.size}x{args.size}, fp32",
+        "",
+        *TABLE_HEADER,
+    ]
+    for base, pair in pairs:
+        lines += pair_rows(pair, base, ceiling)
     return [*lines, ""]
 
 
@@ -264,25 +284,30 @@ def main(argv: list[str] | None = None) -> int:
     ]
     ceilings = [conv_ceiling(device).gflops_per_second]
     cache = Cache(args.cache)
+    sections = [
+        (int(batch), measure_section(int(batch), names(models), args, cache))
+        for batch, models in args.section or [("4", "all")]
+    ]
+    ceilings += [r["ceiling"] for _, pairs in sections for _, pair in pairs for r in pair]
+    ceiling = statistics.median(ceilings)
     body = []
-    for batch, models in args.section or [("4", "all")]:
-        body += run_section(int(batch), names(models), args, cache, ceilings)
+    for batch, pairs in sections:
+        body += render_section(batch, pairs, args, ceiling)
     if names(args.max_size_models):
         body += max_size_section(names(args.max_size_models), args, cache)
-    ceiling = [
+    ceiling_text = [
         "## Ceiling",
         "",
         "One 3x3 convolution 64 -> 256 channels, 64x64, batch 4, forward + backward (14.5 GFLOP), "
-        "measured at the start and before each model: median "
-        f"{statistics.median(ceilings):.1f} GFLOP/s "
-        f"(range {min(ceilings):.1f}-{max(ceilings):.1f}). "
-        '"of ceiling" divides a model\'s GFLOP/s by the ceiling measured just before it.',
+        f"measured {len(ceilings)} times (at the start and before each model): median "
+        f"{ceiling:.1f} GFLOP/s (range {min(ceilings):.1f}-{max(ceilings):.1f}; the machine is "
+        'shared). "of ceiling" divides a model\'s GFLOP/s by this median.',
         "",
         "## Results",
         "",
     ]
     notes = Path(__file__).with_name("benchmarks_notes.md").read_text()
-    text = "\n".join([*header, *ceiling, *body]) + "\n" + notes
+    text = "\n".join([*header, *ceiling_text, *body]) + "\n" + notes
     Path(args.output).write_text(text)
     print(f"wrote {args.output}")
     return 0

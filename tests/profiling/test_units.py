@@ -14,10 +14,11 @@ def test_convlstm_keeps_seven_units(grid):
     assert cell_units(ConvLSTMCell(3), *grid, diagonal=False) == 7
 
 
-def test_st_lstm_keeps_fourteen_units():
-    # H_{t-1}, C_{t-1}; sigma(i), tanh(g), sigma(f); sigma(i_m), tanh(g_m), sigma(f_m);
-    # C_t and M_t (output-gate conv); o; [C_t, M_t] (2 maps, 1x1 conv); tanh of the fusion
-    assert cell_units(STLSTMCell(3), 4, 4, diagonal=False) == 14
+def test_st_lstm_adds_thirteen_units_per_step():
+    # H_{t-1}; sigma(i), tanh(g), sigma(f); sigma(i_m), tanh(g_m), sigma(f_m); C_t and M_t (output
+    # gate); o; [C_t, M_t] (2 maps, 1x1 fusion); its tanh. C_{t-1} is not new: the previous step's
+    # output gate already saved it.
+    assert cell_units(STLSTMCell(3), 4, 4, diagonal=False) == 13
 
 
 def test_law_uses_each_layers_grid():

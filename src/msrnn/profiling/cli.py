@@ -40,7 +40,9 @@ def add_profile_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--in-channels", type=int)
     parser.add_argument("--levels", type=int, nargs="+", help="scale plan, one level per layer")
     parser.add_argument("--skip", choices=SKIP_POLICIES)
-    parser.add_argument("--size", type=int, nargs="+", metavar="H [W]", help="default: 64")
+    parser.add_argument(
+        "--size", type=int, nargs="+", metavar="N", help="frame size: H, or H W (default: 64)"
+    )
     parser.add_argument("--batch", type=int, help=f"default: {PAPER.batch}")
     parser.add_argument("--frames", type=int, help=f"sequence length T (default: {PAPER.frames})")
     parser.add_argument("--input-frames", type=int, help="observed frames (model default: 10)")

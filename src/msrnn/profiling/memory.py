@@ -32,6 +32,9 @@ def saved_tensor_bytes(fn: Callable[[], Any]) -> tuple[Any, int]:
     """
     storages: dict[tuple[str, int], int] = {}
     parameter_ptrs: set[int] = set()
+    # Keep every counted storage alive until the count ends: a storage freed meanwhile (part of
+    # the graph dropped by the measured code) could otherwise hand its address to a new one.
+    alive: list[torch.UntypedStorage] = []
 
     def pack(tensor: torch.Tensor) -> torch.Tensor:
         storage = tensor.untyped_storage()
@@ -41,6 +44,7 @@ def saved_tensor_bytes(fn: Callable[[], Any]) -> tuple[Any, int]:
             return tensor
         key = (str(tensor.device), storage.data_ptr())
         storages[key] = max(storages.get(key, 0), storage.nbytes())
+        alive.append(storage)
         return tensor
 
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):

@@ -3,13 +3,15 @@ r"""The paper's :math:`U` (units per cell) of each layer, counted from what the 
 The paper leaves :math:`U` ("basic units such as input gates, forget gates") informal. Here it is
 defined so that Eq. 3-5 predict the measured activation memory: :math:`U_l` is the number of
 32-bit maps of the layer's own grid, :math:`(b, c, h_l, w_l)`, that one time step of the cell of
-layer ``l`` saves for backward, **excluding its vertical inputs** (the input :math:`X`, the zigzag
-memory :math:`M` and the diagonal :math:`H_{t-1}^{l-1}`), which are outputs of the layer below
-and counted there. The recurrent state (:math:`H_{t-1}, C_{t-1}, \dots`) is counted: it is this
-cell's own output of the previous step.
+layer ``l`` adds to the tensors saved for backward in the steady state of the recurrence,
+**excluding its vertical inputs** (the input :math:`X`, the zigzag memory :math:`M` and the
+diagonal :math:`H_{t-1}^{l-1}`), which are outputs of the layer below and counted there.
 
-It is counted by running one step of the cell on its grid with batch 1, in the precision of the
-run (under bf16 autocast, :math:`U` is still expressed in 32-bit maps). For ConvLSTM this gives
+It is counted by running two consecutive steps of the cell on its grid with batch 1 (the second
+fed with the state the first returned) and taking the second step's increment, in the precision
+of the run (under bf16 autocast, :math:`U` is still expressed in 32-bit maps). A state tensor that
+the first step already saved (ST-LSTM's :math:`C_t`, kept by its output gate and again by the next
+step's forget gate) is therefore counted once, as in the unrolled model. For ConvLSTM this gives
 :math:`U = 7`: :math:`H_{t-1}, C_{t-1}, \sigma(i), \sigma(f), \tanh(g), \sigma(o), \tanh(C_t)`.
 
 What the law leaves out, and the measurement includes, is the framework's own tensors: the
@@ -75,27 +77,35 @@ def cell_units(
         precision: ``"32"`` or ``"bf16-mixed"``.
 
     Returns:
-        Saved bytes of one step, in units of one 32-bit ``(1, C, height, width)`` map.
+        Saved bytes added by one steady-state step, in 32-bit ``(1, C, height, width)`` maps.
     """
     device = next(cell.parameters()).device
     shape = (1, cell.channels, height, width)
     state = cell.init_state(1, height, width, device=device, dtype=torch.float32)
     state = type(state)(*(_produced(value) for value in state))
-    kwargs = {}
-    if cell.uses_memory:
-        kwargs["memory"] = _vertical(shape, device)
-    if diagonal:
-        kwargs["diagonal"] = _vertical(shape, device)
-    x = _vertical(shape, device)
 
-    def one_step() -> None:
-        out = cell(x, state, **kwargs)
-        if decoupling is not None:
-            decoupling(out.aux["delta_c"], out.aux["delta_m"])
+    def steps(count: int) -> list:
+        # every output is returned, so that no saved tensor is freed (and its address reused)
+        # while counting
+        outputs, current = [], state
+        for _ in range(count):
+            kwargs = {}
+            if cell.uses_memory:
+                kwargs["memory"] = _vertical(shape, device)
+            if diagonal:
+                kwargs["diagonal"] = _vertical(shape, device)
+            out = cell(_vertical(shape, device), current, **kwargs)
+            outputs.append(out)
+            if decoupling is not None:
+                outputs.append(decoupling(out.aux["delta_c"], out.aux["delta_m"]))
+            current = out.state
+        return outputs
 
+    count = activation_counter(device)
     with autocast(precision, device):
-        _, nbytes = activation_counter(device)(one_step)
-    return nbytes * 8 / (BITS_PER_ELEMENT * cell.channels * height * width)
+        _, first = count(lambda: steps(1))
+        _, both = count(lambda: steps(2))
+    return (both - first) * 8 / (BITS_PER_ELEMENT * cell.channels * height * width)
 
 
 def _vertical(shape: tuple[int, ...], device: torch.device) -> Tensor:
