@@ -90,3 +90,34 @@ def test_report_on_an_untested_run_is_a_clear_error(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     assert main(["report", str(tmp_path / "empty"), "--out", str(tmp_path / "r")]) == 2
     assert "no test results" in capsys.readouterr().err
+
+
+def test_report_draws_the_memory_chart_from_a_profile(fitted, tmp_path):
+    profile = fitted / "profile.json"
+    args = [
+        "profile",
+        "--model",
+        "ms-convlstm",
+        "--hidden-channels",
+        "4",
+        "--num-layers",
+        "2",
+        "--size",
+        "16",
+        "--frames",
+        "4",
+        "--batch",
+        "1",
+        "--repeats",
+        "1",
+        "--warmup",
+        "0",
+        "--json",
+        str(profile),
+    ]
+    if not profile.exists():
+        assert main(args) == 0
+    out = tmp_path / "with_memory"
+    assert main(["report", str(fitted), "--out", str(out)]) == 0
+    assert Image.open(out / "memory_vs_error.png").size[0] > 100
+    assert "measured" in (out / "report.md").read_text()
