@@ -199,8 +199,7 @@ class CMSLSTMCell(RecurrentCell):
     def init_state(
         self, batch: int, height: int, width: int, *, device: torch.device, dtype: torch.dtype
     ) -> ConvLSTMState:
-        zeros = self.zeros(batch, height, width, device=device, dtype=dtype)
-        return ConvLSTMState(zeros, zeros)
+        return self.lstm.init_state(batch, height, width, device=device, dtype=dtype)
 
     def forward(
         self,
