@@ -36,3 +36,21 @@ TINY_MNIST = [
 
 def tiny_args(run: Path, *extra: str) -> list[str]:
     return [*TINY_MNIST, "--trainer.default_root_dir", str(run), *extra]
+
+
+TINY_RUN = [
+    "--model.model_kwargs", "{hidden_channels: 4, num_layers: 2}",
+    "--data.init_args.batch_size", "2",
+    "--data.init_args.num_workers", "0",
+    "--trainer.max_epochs", "1",
+    "--trainer.limit_train_batches", "2",
+    "--trainer.limit_val_batches", "1",
+    "--trainer.enable_progress_bar", "false",
+    "--trainer.enable_model_summary", "false",
+    "--trainer.logger", "false",
+]  # fmt: skip
+
+
+def config_args(config: Path, run: Path, *data: str) -> list[str]:
+    """A shipped dataset config shrunk to a tiny model and two training batches."""
+    return ["--config", str(config), "--trainer.default_root_dir", str(run), *TINY_RUN, *data]

@@ -9,6 +9,7 @@ import msrnn
 from msrnn.training.cli import run_cli
 from msrnn.training.paper_data_video import KTHDataModule
 from tests.data.fixtures_kth import write_kth_clip
+from tests.training.helpers import config_args
 
 CONFIG = Path(msrnn.__file__).parent / "configs" / "kth" / "ms-convlstm.yaml"
 CLIPS = (
@@ -28,24 +29,14 @@ def root(tmp_path):
 
 
 def tiny(root, run):
-    return [
-        "--config", str(CONFIG),
-        "--trainer.default_root_dir", str(run),
-        "--model.model_kwargs", "{hidden_channels: 4, num_layers: 2}",
+    return config_args(
+        CONFIG, run,
         "--data.init_args.root", str(root),
         "--data.init_args.size", "16",
         "--data.init_args.input_frames", "2",
         "--data.init_args.output_frames", "2",
         "--data.init_args.test_output_frames", "4",
-        "--data.init_args.batch_size", "2",
-        "--data.init_args.num_workers", "0",
-        "--trainer.max_epochs", "1",
-        "--trainer.limit_train_batches", "2",
-        "--trainer.limit_val_batches", "1",
-        "--trainer.enable_progress_bar", "false",
-        "--trainer.enable_model_summary", "false",
-        "--trainer.logger", "false",
-    ]  # fmt: skip
+    )  # fmt: skip
 
 
 def test_data_module_protocol(root):

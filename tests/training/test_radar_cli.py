@@ -17,6 +17,7 @@ from msrnn.training.paper_data_radar import (
     HKO7DataModule,
     SyntheticRadarDataModule,
 )
+from tests.training.helpers import config_args
 
 CONFIGS = Path(msrnn.__file__).parent / "configs"
 RADAR_KEYS = ("csi_30_mean", "csi_0.5", "hss_0.5", "hss_5_mean", "pod_2", "far_10_mean")
@@ -24,23 +25,13 @@ BALANCED_KEYS = ("b_mse_frame_sum_mean", "b_mae_frame_sum_mean")
 
 
 def tiny(config: str, run: Path, *data: str) -> list[str]:
-    return [
-        "--config", str(CONFIGS / config),
-        "--trainer.default_root_dir", str(run),
-        "--model.model_kwargs", "{hidden_channels: 4, num_layers: 2}",
+    return config_args(
+        CONFIGS / config, run,
         "--data.init_args.size", "16",
         "--data.init_args.input_frames", "2",
         "--data.init_args.output_frames", "2",
-        "--data.init_args.batch_size", "2",
-        "--data.init_args.num_workers", "0",
-        "--trainer.max_epochs", "1",
-        "--trainer.limit_train_batches", "2",
-        "--trainer.limit_val_batches", "1",
-        "--trainer.enable_progress_bar", "false",
-        "--trainer.enable_model_summary", "false",
-        "--trainer.logger", "false",
         *data,
-    ]  # fmt: skip
+    )  # fmt: skip
 
 
 def fit_and_test(args: list[str], run: Path) -> dict:
