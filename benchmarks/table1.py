@@ -262,6 +262,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--cache", help="JSON-lines file of measurements, reused and extended (resumable runs)"
     )
+    parser.add_argument(
+        "--extra",
+        nargs="*",
+        default=[],
+        metavar="JSON",
+        help="result files of the other benchmark scripts; their markdown sections are added",
+    )
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -295,6 +302,8 @@ def main(argv: list[str] | None = None) -> int:
         body += render_section(batch, pairs, args, ceiling)
     if names(args.max_size_models):
         body += max_size_section(names(args.max_size_models), args, cache)
+    for path in args.extra:
+        body += [json.loads(Path(path).read_text())["markdown"]]
     ceiling_text = [
         "## Ceiling",
         "",

@@ -2,7 +2,9 @@ import pytest
 import torch
 
 from msrnn.cells import ConvLSTMCell, ConvLSTMState
+from msrnn.profiling.units import cell_units
 from tests.cells.conftest import random_state, summed
+from tests.conftest import tiny_model
 
 
 def test_matches_equations():
@@ -30,13 +32,44 @@ def test_zero_state_follows_requested_device_and_dtype(dtype):
     assert state.h.dtype == dtype and not state.h.any()
 
 
-def test_fused_equals_unfused():
+def _outputs_and_grads(cell, fused, inputs):
+    """``(h, c)`` and the gradients of every parameter and of ``x, h, c``."""
+    cell.gates.fused = fused
+    x, h, c = (t.detach().requires_grad_() for t in inputs)
+    out = cell(x, ConvLSTMState(h, c))
+    weights = random_state(*out.hidden.shape, seed=5)
+    loss = (out.state.h * weights[0]).sum() + (out.state.c * weights[1]).sum()
+    return [*out.state, *torch.autograd.grad(loss, [*cell.parameters(), x, h, c])]
+
+
+def test_fused_equals_unfused_with_gradients():
     torch.manual_seed(0)
     cell = ConvLSTMCell(4, 5)
-    x, h, c, *_ = random_state(1, 4, 8, 8)
-    reference = cell(x, ConvLSTMState(h, c)).hidden
-    cell.gates.fused = True
-    assert torch.allclose(cell(x, ConvLSTMState(h, c)).hidden, reference, atol=1e-5)
+    inputs = random_state(2, 4, 8, 7)[:3]
+    reference = _outputs_and_grads(cell, False, inputs)
+    fused = _outputs_and_grads(cell, True, inputs)
+    assert len(fused) == len(reference) == 2 + 2 + 3
+    for got, want in zip(fused, reference, strict=True):
+        assert torch.allclose(got, want, atol=1e-5)
+
+
+def test_fused_saves_one_map_less_per_step():
+    cells = {fused: ConvLSTMCell(4, fused=fused) for fused in (False, True)}
+    units = {fused: cell_units(cell, 6, 6, diagonal=False) for fused, cell in cells.items()}
+    assert units == {False: 7.0, True: 6.0}
+
+
+@pytest.mark.parametrize("name", ["convlstm", "ms-convlstm"])
+def test_fused_model_equals_unfused_model(name):
+    results = []
+    for fused in (False, True):
+        model = tiny_model(name, seed=1, hidden_channels=4, num_layers=4, fused=fused)
+        frames = torch.rand(2, 4, 1, 12, 10, generator=torch.Generator().manual_seed(2))
+        predictions = model(frames, input_frames=2).predictions
+        predictions.square().sum().backward()
+        results.append([predictions, *(p.grad for p in model.parameters())])
+    for got, want in zip(*results, strict=True):
+        assert torch.allclose(got, want, atol=1e-5)
 
 
 def test_rejects_bad_hyper_parameters():
@@ -44,3 +77,15 @@ def test_rejects_bad_hyper_parameters():
         ConvLSTMCell(4, 4)
     with pytest.raises(ValueError, match="positive"):
         ConvLSTMCell(0)
+
+
+def test_fused_under_bf16_autocast_matches_unfused_dtypes_and_values():
+    torch.manual_seed(0)
+    cell = ConvLSTMCell(4, 3)
+    inputs = random_state(2, 4, 6, 6)[:3]
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        reference = _outputs_and_grads(cell, False, inputs)
+        fused = _outputs_and_grads(cell, True, inputs)
+    for got, want in zip(fused, reference, strict=True):
+        assert got.dtype == want.dtype
+        assert torch.allclose(got.float(), want.float(), rtol=5e-2, atol=5e-2)

@@ -2,7 +2,9 @@ import pytest
 import torch
 
 from msrnn.cells import STLSTMCell, STLSTMState
+from msrnn.profiling.units import cell_units
 from tests.cells.conftest import conv, random_state, summed
+from tests.conftest import tiny_model
 
 
 def _reference(cell, x, h, c, m):
@@ -41,13 +43,60 @@ def test_parameter_count_of_paper_cell():
     assert sum(p.numel() for p in STLSTMCell(64, 3).parameters()) == 599_104
 
 
-def test_fused_equals_unfused():
-    torch.manual_seed(0)
-    cell = STLSTMCell(4, 3)
-    x, h, c, m, *_ = random_state(1, 4, 7, 7)
-    reference = cell(x, STLSTMState(h, c), memory=m)
+def _outputs_and_grads(cell, fused, inputs):
+    """``h, c, m`` (and the increments) and the gradients of every parameter and input."""
     for module in (cell.gates, cell.memory_gates, cell.output_gate):
-        module.fused = True
+        module.fused = fused
+    x, h, c, m = (t.detach().requires_grad_() for t in inputs)
     out = cell(x, STLSTMState(h, c), memory=m)
-    assert torch.allclose(out.hidden, reference.hidden, atol=1e-5)
-    assert torch.allclose(out.memory, reference.memory, atol=1e-5)
+    outputs = [out.hidden, out.state.c, out.memory, *(out.aux or {}).values()]
+    weights = random_state(len(outputs), *out.hidden.shape, seed=5)[0]
+    loss = sum((t * w).sum() for t, w in zip(outputs, weights, strict=True))
+    return [*outputs, *torch.autograd.grad(loss, [*cell.parameters(), x, h, c, m])]
+
+
+@pytest.mark.parametrize("increments", [False, True])
+def test_fused_equals_unfused_with_gradients(increments):
+    torch.manual_seed(0)
+    cell = STLSTMCell(4, 3, return_increments=increments)
+    inputs = random_state(2, 4, 7, 6)[:4]
+    reference = _outputs_and_grads(cell, False, inputs)
+    fused = _outputs_and_grads(cell, True, inputs)
+    assert len(fused) == len(reference) == 3 + 2 * increments + 8 + 4
+    for got, want in zip(fused, reference, strict=True):
+        assert torch.allclose(got, want, atol=1e-5)
+
+
+def test_fused_saves_two_maps_less_per_step():
+    # no concatenation [C_t, M_t] for the 1x1 convolution
+    cells = {fused: STLSTMCell(4, fused=fused) for fused in (False, True)}
+    units = {fused: cell_units(cell, 6, 6, diagonal=False) for fused, cell in cells.items()}
+    assert units == {False: 13.0, True: 11.0}
+
+
+@pytest.mark.parametrize("name", ["predrnn", "ms-predrnn", "predrnn-v2"])
+def test_fused_model_equals_unfused_model(name):
+    results = []
+    for fused in (False, True):
+        model = tiny_model(name, seed=1, hidden_channels=4, num_layers=4, fused=fused)
+        frames = torch.rand(2, 4, 1, 12, 10, generator=torch.Generator().manual_seed(2))
+        out = model(frames, input_frames=2)
+        loss = out.predictions.square().sum()
+        if out.decoupling_loss is not None:
+            loss = loss + out.decoupling_loss
+        loss.backward()
+        results.append([out.predictions, *(p.grad for p in model.parameters())])
+    for got, want in zip(*results, strict=True):
+        assert torch.allclose(got, want, atol=1e-5)
+
+
+def test_fused_under_bf16_autocast_matches_unfused_dtypes_and_values():
+    torch.manual_seed(0)
+    cell = STLSTMCell(4, 3, return_increments=True)
+    inputs = random_state(2, 4, 6, 6)[:4]
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        reference = _outputs_and_grads(cell, False, inputs)
+        fused = _outputs_and_grads(cell, True, inputs)
+    for got, want in zip(fused, reference, strict=True):
+        assert got.dtype == want.dtype
+        assert torch.allclose(got.float(), want.float(), rtol=5e-2, atol=5e-2)

@@ -3,6 +3,8 @@ import torch
 from torch import nn
 
 from msrnn.layers import SummedConv2d
+from msrnn.layers.gates import summed_conv2d
+from msrnn.profiling import saved_tensor_bytes
 
 
 @pytest.mark.parametrize("kernel_size", [1, 3, 5])
@@ -54,3 +56,95 @@ def test_rejects_even_kernel_and_wrong_input_count():
         SummedConv2d([], 4, 3)
     with pytest.raises(ValueError, match="expected 2 inputs"):
         SummedConv2d([4, 4], 4, 3)(torch.rand(1, 4, 5, 5))
+
+
+def _produced(*shape, seed=0, dtype=torch.float32):
+    """A non-leaf input that requires grad, like a hidden state produced by an earlier step."""
+    generator = torch.Generator().manual_seed(seed)
+    return torch.rand(*shape, generator=generator, dtype=dtype).requires_grad_().clone()
+
+
+def _run(conv, fused, *inputs):
+    """Output and gradients of weight, bias and inputs for a fixed random output gradient."""
+    conv.fused = fused
+    out = conv(*inputs)
+    weights = torch.rand(out.shape, generator=torch.Generator().manual_seed(9))
+    wrt = [conv.weight, conv.bias, *(x for x in inputs if x.requires_grad)]
+    return out, torch.autograd.grad((out.float() * weights).sum(), wrt)
+
+
+@pytest.mark.parametrize("channels", [[4, 6], [5], [2, 3, 4]])
+def test_fused_gradients_equal_unfused(channels):
+    torch.manual_seed(0)
+    conv = SummedConv2d(channels, 8, 3)
+    inputs = [_produced(2, c, 7, 6, seed=i) for i, c in enumerate(channels)]
+    reference, reference_grads = _run(conv, False, *inputs)
+    out, grads = _run(conv, True, *inputs)
+    assert torch.allclose(out, reference, atol=1e-5)
+    for grad, expected in zip(grads, reference_grads, strict=True):
+        assert grad.shape == expected.shape
+        assert torch.allclose(grad, expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("channels", [[2, 3], [3]])
+def test_fused_gradcheck_in_double_precision(channels):
+    torch.manual_seed(0)
+    conv = SummedConv2d(channels, 4, 3, fused=True).double()
+    inputs = [torch.rand(2, c, 5, 4, dtype=torch.float64, requires_grad=True) for c in channels]
+
+    def fn(weight, bias, *inputs):
+        return summed_conv2d(inputs, weight, bias, padding=1)
+
+    assert torch.autograd.gradcheck(fn, (conv.weight, conv.bias, *inputs))
+
+
+def test_fused_saves_the_inputs_not_their_concatenation():
+    torch.manual_seed(0)
+    conv = SummedConv2d([4, 6], 8, 3)
+    x, h = _produced(2, 4, 9, 7), _produced(2, 6, 9, 7, seed=1)
+    saved = {}
+    for fused in (False, True):
+        conv.fused = fused
+        # x * x and h * h save x and h, as the recurrence keeps them for other operations
+        _, saved[fused] = saved_tensor_bytes(lambda: (conv(x, h), x * x, h * h))
+    assert saved[True] == saved[False] == (x.numel() + h.numel()) * 4
+
+
+def test_input_without_gradient_gets_none_and_weight_gradient_still_equal():
+    torch.manual_seed(0)
+    conv = SummedConv2d([3, 3], 6, 3)
+    x, h = _produced(1, 3, 6, 6), torch.zeros(1, 3, 6, 6)
+    (_, reference), (_, grads) = _run(conv, False, x, h), _run(conv, True, x, h)
+    assert len(grads) == 3  # weight, bias, x: h needs none
+    assert all(torch.allclose(a, b, atol=1e-5) for a, b in zip(grads, reference, strict=True))
+
+
+def test_fused_keeps_channels_last_and_matches():
+    torch.manual_seed(0)
+    conv = SummedConv2d([4, 4], 8, 3)
+    x, h = (_produced(2, 4, 6, 6, seed=s).to(memory_format=torch.channels_last) for s in (0, 1))
+    (reference, reference_grads), (out, grads) = _run(conv, False, x, h), _run(conv, True, x, h)
+    assert out.is_contiguous(memory_format=torch.channels_last)
+    assert torch.allclose(out, reference, atol=1e-5)
+    assert all(torch.allclose(a, b, atol=1e-5) for a, b in zip(grads, reference_grads, strict=True))
+
+
+def test_fused_under_bf16_autocast_runs_in_bf16_and_returns_fp32_gradients():
+    torch.manual_seed(0)
+    conv = SummedConv2d([4, 4], 8, 3)
+    x, h = _produced(2, 4, 6, 6), _produced(2, 4, 6, 6, seed=1)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        (reference, reference_grads), (out, grads) = _run(conv, False, x, h), _run(conv, True, x, h)
+    assert out.dtype == reference.dtype == torch.bfloat16
+    assert [g.dtype for g in grads] == [torch.float32] * 4
+    assert torch.allclose(out.float(), reference.float(), atol=3e-2)
+    for grad, expected in zip(grads, reference_grads, strict=True):
+        assert torch.allclose(grad, expected, rtol=2e-2, atol=2e-2 * expected.abs().max())
+
+
+def test_fused_traces_on_the_meta_device():
+    conv = SummedConv2d([2, 3], 4, 3, fused=True).to("meta")
+    x = torch.empty(1, 2, 5, 5, device="meta", requires_grad=True)
+    h = torch.empty(1, 3, 5, 5, device="meta", requires_grad=True)
+    conv(x, h).sum().backward()
+    assert conv.weight.grad.shape == conv.weight.shape and h.grad.shape == h.shape

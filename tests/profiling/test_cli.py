@@ -53,6 +53,24 @@ def test_max_size_command(capsys):
     assert "largest frame" in text and "within 8.00 MiB" in text and "paper Eq. 2" in text
 
 
+def test_checkpointing_and_unfused_flags_reach_the_model(tmp_path):
+    def saved(*flags):
+        out = tmp_path / f"p{len(list(tmp_path.iterdir()))}.json"
+        argv = ["--model", "convlstm", *TINY, "--frames", "6", "--size", "8", "--device", "meta"]
+        assert _run([*argv, *flags, "--json", str(out)]) == 0
+        data = json.loads(out.read_text())
+        return data["model"], data["activation_bytes"]
+
+    (name, fused), (_, unfused), (checkpointed_name, checkpointed) = (
+        saved(),
+        saved("--unfused"),
+        saved("--checkpointing"),
+    )
+    assert "checkpointing=True" in checkpointed_name and "checkpointing" not in name
+    assert unfused > fused  # the plain formulation keeps one more map per step
+    assert checkpointed * 2 < fused  # only the checkpoint inputs are kept
+
+
 @pytest.mark.parametrize(
     ("argv", "error", "message"),
     [

@@ -1,4 +1,5 @@
 import pytest
+import torch
 
 from msrnn.profiling.max_size import (
     LinearLaw,
@@ -71,3 +72,22 @@ def test_bf16_search_on_a_cpu_is_refused():
 
 def test_linear_law_bytes_at():
     assert LinearLaw(10, 2).bytes_at(3) == 28
+
+
+def test_checkpointed_measure_adds_the_one_recomputed_step(monkeypatch):
+    from msrnn.profiling import max_size
+
+    plain = tiny_model("ms-convlstm", num_layers=3).to("meta")
+    checkpointed = tiny_model("ms-convlstm", num_layers=3, checkpointing=True).to("meta")
+    full = training_memory_measure(plain, batch=2, frames=6)(16)
+    cheap = training_memory_measure(checkpointed, batch=2, frames=6)(16)
+    assert checkpointed.checkpointing  # restored after the one-step measurement
+    with max_size.dry_run_context(torch.device("meta")):
+        one_step = max_size._recomputed_step_bytes(checkpointed, 2, 16, "32")
+    monkeypatch.setattr(max_size, "_recomputed_step_bytes", lambda *args: 0)
+    inputs_only = training_memory_measure(checkpointed, batch=2, frames=6)(16)
+    assert cheap == inputs_only + one_step
+    # one step's activations: about a fifth of the five unrolled steps' (their first is cheaper)
+    plain_state = training_memory_measure(plain, batch=2, frames=2)(16) - one_step
+    assert 0.15 < one_step / (full - plain_state) < 0.3
+    assert cheap < full

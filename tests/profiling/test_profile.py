@@ -7,26 +7,37 @@ from tests.conftest import tiny_model
 B, C, H, W, T = 2, 3, 5, 5, 4
 
 
-@pytest.fixture(scope="module")
-def one_layer_convlstm() -> Profile:
+def _profile(fused: bool) -> Profile:
     torch.manual_seed(0)
-    model = tiny_model("convlstm", hidden_channels=C, num_layers=1)
+    model = tiny_model("convlstm", hidden_channels=C, num_layers=1, fused=fused)
     return profile_training(model, RunSetup(size=(H, W), batch=B, frames=T, repeats=2, warmup=1))
 
 
-def test_activation_bytes_of_a_one_layer_convlstm_by_hand(one_layer_convlstm):
-    steps = T - 1
-    hidden_map, frame = B * C * H * W * 4, B * H * W * 4
-    expected = (
-        # per step: the embedded input; sigma(i), sigma(f), tanh(g), sigma(o), tanh(C_t);
-        # C_{t-1} (the zero initial state, shared with H_{-1}, at t = 0); H_t (read-out input)
-        8 * steps * hidden_map
-        + T * frame  # the frames tensor itself (step 0 reads a view of it)
-        + (steps - 1) * frame  # the mixed teacher-forcing input of steps 1.. (a new tensor)
-        + (steps - 1) * B * 4  # 1 - mask, kept to route the gradient to the previous prediction
-        + steps * frame  # the prediction error, kept by the square and the absolute value
-    )
-    assert one_layer_convlstm.activation_bytes == expected
+@pytest.fixture(scope="module")
+def one_layer_convlstm() -> Profile:
+    return _profile(fused=True)
+
+
+STEPS = T - 1
+HIDDEN_MAP, FRAME = B * C * H * W * 4, B * H * W * 4
+FRAMEWORK = (
+    T * FRAME  # the frames tensor itself (step 0 reads a view of it)
+    + (STEPS - 1) * FRAME  # the mixed teacher-forcing input of steps 1.. (a new tensor)
+    + (STEPS - 1) * B * 4  # 1 - mask, kept to route the gradient to the previous prediction
+    + STEPS * FRAME  # the prediction error, kept by the square and the absolute value
+)
+
+
+def test_activation_bytes_of_a_one_layer_convlstm_by_hand():
+    # per step: the embedded input; sigma(i), sigma(f), tanh(g), sigma(o), tanh(C_t);
+    # C_{t-1} (the zero initial state, shared with H_{-1}, at t = 0); H_t (read-out input)
+    assert _profile(fused=False).activation_bytes == 8 * STEPS * HIDDEN_MAP + FRAMEWORK
+
+
+def test_activation_bytes_of_a_fused_one_layer_convlstm_by_hand(one_layer_convlstm):
+    # per step: the embedded input, the four activated gates (one tensor), C_t (which the next
+    # step also keeps as its C_{t-1}) and H_t; once: the zero initial state (C_{-1} = H_{-1})
+    assert one_layer_convlstm.activation_bytes == (7 * STEPS + 1) * HIDDEN_MAP + FRAMEWORK
 
 
 def test_state_bytes_and_counts(one_layer_convlstm):
@@ -54,7 +65,7 @@ def test_flops_timing_and_derived_figures(one_layer_convlstm):
 def test_to_dict_is_json_ready(one_layer_convlstm):
     data = one_layer_convlstm.to_dict()
     assert data["macs"] == one_layer_convlstm.flops // 2
-    assert data["law"]["mean_units"] == 7
+    assert data["law"]["mean_units"] == 6
     assert data["setup"]["size"] == (H, W)
     assert data["total_bytes"] == one_layer_convlstm.total_bytes
 

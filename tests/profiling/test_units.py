@@ -25,8 +25,12 @@ def test_law_uses_each_layers_grid():
     model = tiny_model("ms-convlstm", num_layers=4)
     law = activation_law(model, (16, 16), batch=2, frames=3)
     assert law.grids == ((16, 16), (8, 8), (8, 8), (16, 16))
-    assert law.units == (7, 7, 7, 7)
-    assert law.predicted_bytes == 4 * 2 * 2 * 8 * 7 * (256 + 64 + 64 + 256)
+    # the fused ConvLSTM step keeps 6 maps: the activated gates (4), C_t and H_t (7 unfused)
+    assert law.units == (6, 6, 6, 6)
+    assert law.predicted_bytes == 4 * 2 * 2 * 8 * 6 * (256 + 64 + 64 + 256)
+    unfused = activation_law(tiny_model("ms-convlstm", num_layers=4, fused=False), (16, 16),
+                             batch=2, frames=3)  # fmt: skip
+    assert unfused.units == (7, 7, 7, 7)
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from torch import Tensor
 
 from msrnn.cells.base import CellOutput, RecurrentCell
 from msrnn.layers import SummedConv2d
+from msrnn.layers.lstm_pointwise import convlstm_pointwise
 
 
 class ConvLSTMState(NamedTuple):
@@ -35,7 +36,10 @@ class ConvLSTMCell(RecurrentCell):
     Args:
         channels: input and hidden channels ``C``.
         kernel_size: odd kernel size ``k`` of both convolutions.
-        fused: evaluate :math:`W_x * X + W_h * H` as one convolution (same result).
+        fused: evaluate :math:`W_x * X + W_h * H` as one convolution and the gate arithmetic as
+            one autograd function with an analytic backward pass
+            (:func:`~msrnn.layers.lstm_pointwise.convlstm_pointwise`): the same result, fewer
+            temporaries and one saved map less per step. ``gates.fused`` holds the switch.
 
     Shape:
         ``x``: ``(B, C, h, w)``; state tensors ``(B, C, h, w)``; output ``hidden`` ``(B, C, h, w)``.
@@ -61,7 +65,11 @@ class ConvLSTMCell(RecurrentCell):
         memory: Tensor | None = None,
         diagonal: Tensor | None = None,
     ) -> CellOutput:
-        i, f, g, o = self.gates(x, state.h).chunk(4, dim=1)
+        gates = self.gates(x, state.h)
+        if self.gates.fused:
+            h, c = convlstm_pointwise(gates, state.c)
+            return CellOutput(h, ConvLSTMState(h, c))
+        i, f, g, o = gates.chunk(4, dim=1)
         c = torch.sigmoid(f) * state.c + torch.sigmoid(i) * torch.tanh(g)
         h = torch.sigmoid(o) * torch.tanh(c)
         return CellOutput(h, ConvLSTMState(h, c))

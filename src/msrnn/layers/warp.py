@@ -159,7 +159,7 @@ def _corners(flows: Tensor, height: int, width: int, dtype: torch.dtype) -> list
         row = first_row + row * width
         for column, wx, sx in _neighbours(px, width):
             flat = [t.flatten(2).to(dtype) for t in (wx, wy, sx, sy)]
-            corners.append(_Corner((row + column).view(-1), *flat))
+            corners.append(_Corner((row + column).reshape(-1), *flat))
     return corners
 
 

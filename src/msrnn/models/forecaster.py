@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import torch
 from torch import Tensor, nn
-from torch.utils._pytree import tree_flatten, tree_unflatten
+from torch.utils._pytree import tree_flatten, tree_map, tree_unflatten
 from torch.utils.checkpoint import checkpoint
 
 from msrnn.cells.predrnn_v2 import DecouplingLoss
@@ -42,6 +42,11 @@ class Forecaster(nn.Module):
 
     The last frame :math:`X_{T-1}` is never fed in. All ``T-1`` predictions are returned.
 
+    Under autocast (e.g. Lightning's ``precision="bf16-mixed"``) the initial state is created in
+    the autocast dtype, so the gate arithmetic of every step runs in that dtype instead of being
+    promoted to float32 by a float32 state. :meth:`to_channels_last` switches the whole recurrence
+    to the ``torch.channels_last`` memory format (NHWC convolutions, same results).
+
     Args:
         stack: the recurrent stack.
         in_channels: image channels :math:`C_{img}`.
@@ -76,7 +81,23 @@ class Forecaster(nn.Module):
         self.readout = nn.Conv2d(stack.channels, in_channels, kernel_size=1)
         self.decoupling = decoupling
         self.checkpointing = checkpointing
+        self.memory_format = torch.contiguous_format
         self._compiled_step = None
+
+    def to_channels_last(self, enabled: bool = True) -> Forecaster:
+        """Run in the ``torch.channels_last`` memory format (``enabled=False``: back to NCHW).
+
+        The 4-D parameters (convolution weights) are converted in place, and every step keeps its
+        embedded input and its recurrent state channels-last, so the convolutions run as NHWC
+        kernels (oneDNN on CPUs, cuDNN's NHWC path on GPUs) without a layout conversion per call.
+        Shapes, parameter names and results (up to float rounding) do not change; frames and
+        predictions stay ``(B, T, C, H, W)`` tensors of the usual layout.
+
+        Returns:
+            ``self``.
+        """
+        self.memory_format = torch.channels_last if enabled else torch.contiguous_format
+        return self.to(memory_format=self.memory_format)
 
     def forward(
         self,
@@ -134,10 +155,8 @@ class Forecaster(nn.Module):
     def _unroll(
         self, frames: Tensor, steps: int, *, truth_steps: int, mask: Tensor | None
     ) -> ForecastOutput:
-        batch, _, _, height, width = frames.shape
-        state = self.stack.init_state(
-            batch, (height, width), device=frames.device, dtype=frames.dtype
-        )
+        batch = frames.shape[0]
+        state = self._initial_state(frames)
         predictions: list[Tensor] = []
         decoupling = [] if self.decoupling is not None else None
         prediction = None
@@ -157,7 +176,27 @@ class Forecaster(nn.Module):
             if decoupling is not None:
                 decoupling.append(term)
         loss = torch.stack(decoupling).mean() if decoupling else None
-        return ForecastOutput(torch.stack(predictions, dim=1), loss)
+        # NOTE: stacking channels-last frames gives a time-fastest layout; make it (B, T, C, H, W).
+        return ForecastOutput(torch.stack(predictions, dim=1).contiguous(), loss)
+
+    def _initial_state(self, frames: Tensor) -> StackState:
+        """The zero state, in the autocast dtype when autocast is on, in :attr:`memory_format`."""
+        batch, _, _, height, width = frames.shape
+        device = frames.device
+        dtype = frames.dtype
+        if torch.amp.is_autocast_available(device.type) and torch.is_autocast_enabled(device.type):
+            # NOTE: a float32 state would promote every gate product to float32 (bf16 * fp32 ->
+            # fp32) and cast the hidden state back to bf16 before each convolution.
+            dtype = torch.get_autocast_dtype(device.type)
+        state = self.stack.init_state(batch, (height, width), device=device, dtype=dtype)
+        if self.memory_format is torch.contiguous_format:
+            return state
+        return tree_map(self._to_memory_format, state)
+
+    def _to_memory_format(self, leaf: Tensor | None) -> Tensor | None:
+        if isinstance(leaf, Tensor) and leaf.dim() == 4:
+            return leaf.contiguous(memory_format=self.memory_format)
+        return leaf
 
     def compile_step(self, **options) -> None:
         """Compile one time step with :func:`torch.compile` (opt-in; ``options`` go to it).
@@ -169,7 +208,8 @@ class Forecaster(nn.Module):
 
     def _step(self, x: Tensor, state: StackState) -> tuple[Tensor, StackState, Tensor | None]:
         """One time step: next-frame prediction, new state, decoupling term (or None)."""
-        step: StepOutput = self.stack(self.embed(x), state)
+        embedded = self.embed(x).contiguous(memory_format=self.memory_format)
+        step: StepOutput = self.stack(embedded, state)
         term = self._decoupling_step(step) if self.decoupling is not None else None
         return self.readout(step.hidden), step.state, term
 

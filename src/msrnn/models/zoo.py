@@ -162,7 +162,7 @@ def build_forecaster(
     in_channels: int = 1,
     levels: Sequence[int] | None = None,
     input_frames: int = 10,
-    fused: bool = False,
+    fused: bool = True,
     decoupling: bool = False,
     adapter_bias: bool = True,
     cell_kwargs: dict | None = None,
@@ -181,7 +181,9 @@ def build_forecaster(
         in_channels: image channels.
         levels: explicit scale plan, one level per layer (overrides ``multiscale``).
         input_frames: default number of observed frames.
-        fused: fuse gate convolutions over several inputs into one call.
+        fused: fuse gate convolutions over several inputs into one call, and run ConvLSTM's and
+            ST-LSTM's gate arithmetic as hand-differentiated functions (the same maths; faster
+            and less memory). ``False`` is the plain autograd formulation, the test oracle.
         decoupling: add PredRNN-V2's decoupling loss with one shared adapter.
         adapter_bias: give that adapter a bias (as the MS-RNN code does).
         cell_kwargs: extra keyword arguments of the family's cells (e.g. ``{"window": 9}`` for

@@ -47,6 +47,21 @@ def add_profile_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--frames", type=int, help=f"sequence length T (default: {PAPER.frames})")
     parser.add_argument("--input-frames", type=int, help="observed frames (model default: 10)")
     parser.add_argument("--precision", choices=PRECISIONS, default="32")
+    parser.add_argument(
+        "--channels-last",
+        action="store_true",
+        help="run the model in the channels-last (NHWC) memory format",
+    )
+    parser.add_argument(
+        "--checkpointing",
+        action="store_true",
+        help="activation checkpointing per time step (recompute each step in backward)",
+    )
+    parser.add_argument(
+        "--unfused",
+        action="store_true",
+        help="the plain autograd gate formulation instead of the fused default",
+    )
     parser.add_argument("--repeats", type=int, default=PAPER.repeats, help="timed steps")
     parser.add_argument("--warmup", type=int, default=PAPER.warmup, help="untimed steps")
     parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or meta (dry run)")
@@ -69,6 +84,10 @@ def _model_spec(args: argparse.Namespace) -> tuple[ModelSpec, ConfigDefaults]:
             overrides[key] = getattr(args, key)
     if args.input_frames is not None:
         overrides["input_frames"] = args.input_frames
+    if args.checkpointing:
+        overrides["checkpointing"] = True
+    if args.unfused:
+        overrides["fused"] = False
     return ModelSpec(spec.name, args.preset or spec.preset, overrides), defaults
 
 
@@ -83,6 +102,7 @@ def _setup(args: argparse.Namespace, defaults: ConfigDefaults) -> RunSetup:
         batch=_first(args.batch, defaults.batch, PAPER.batch),
         frames=_first(args.frames, defaults.frames, PAPER.frames),
         precision=args.precision,
+        channels_last=args.channels_last,
         repeats=args.repeats,
         warmup=args.warmup,
     )
@@ -129,7 +149,7 @@ def run_profile(args: argparse.Namespace) -> int:
         if args.size:
             print("note: --max-size searches square frames; --size is ignored")
         report = find_max_size(
-            spec.build,
+            lambda: spec.build().to_channels_last(setup.channels_last),
             parse_bytes(args.budget),
             batch=setup.batch,
             frames=setup.frames,

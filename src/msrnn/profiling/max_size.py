@@ -126,8 +126,9 @@ def training_memory_measure(
 
     On CUDA it is the allocator's peak reserved memory over a training step (after one step
     that creates the Adam state). Elsewhere it is the training total: parameters + gradients +
-    Adam state + the unique storages saved for backward; on ``meta`` (a dry run) no memory is
-    used, so any size can be measured.
+    Adam state + the unique storages saved for backward, plus, for a model with activation
+    checkpointing, the activations of the one time step that backward recomputes at a time; on
+    ``meta`` (a dry run) no memory is used, so any size can be measured.
 
     Args:
         model: the forecaster (trained in place).
@@ -149,9 +150,26 @@ def training_memory_measure(
         with dry_run_context(device):
             loss, saved = count(step.loss)
             step.update(loss)
-        return float(step.state_bytes().total + saved)
+            total = step.state_bytes().total + saved
+            if model.checkpointing:
+                total += _recomputed_step_bytes(model, batch, side, precision)
+        return float(total)
 
     return measure
+
+
+def _recomputed_step_bytes(model: Forecaster, batch: int, side: int, precision: Precision) -> int:
+    """Activations of one time step, which a checkpointed model recomputes and holds while that
+    step's backward runs (the peak on top of the checkpoint inputs): the saved bytes of a
+    two-frame sequence (one step) without checkpointing."""
+    device = next(model.parameters()).device
+    frames = random_frames((batch, 2, model.in_channels, side, side), device, 0)
+    model.checkpointing = False
+    try:
+        _, saved = activation_counter(device)(TrainingStep(model, frames, precision=precision).loss)
+    finally:
+        model.checkpointing = True
+    return saved
 
 
 def _cuda_peak(step: TrainingStep, device: torch.device) -> float:

@@ -29,6 +29,8 @@ class RunSetup:
         batch: sequences per batch.
         frames: sequence length ``T`` (``T - 1`` unrolled steps).
         precision: ``"32"`` or ``"bf16-mixed"``.
+        channels_last: run the model in the ``torch.channels_last`` memory format
+            (:meth:`msrnn.Forecaster.to_channels_last`).
         repeats: timed steps (the median is reported).
         warmup: untimed steps before them, after the instrumented first step.
         seed: seed of the random frames.
@@ -38,6 +40,7 @@ class RunSetup:
     batch: int = 4
     frames: int = 20
     precision: Precision = "32"
+    channels_last: bool = False
     repeats: int = 3
     warmup: int = 1
     seed: int = 0
@@ -166,8 +169,9 @@ def profile_training(
     is evaluated for the same model, plan and input (:func:`~msrnn.profiling.units.activation_law`).
 
     Args:
-        model: the forecaster; it is trained in place (its weights change).
-        setup: frame size, batch, sequence length, precision, repeats.
+        model: the forecaster; it is trained in place (its weights change) and switched to the
+            memory format of ``setup.channels_last``.
+        setup: frame size, batch, sequence length, precision, memory format, repeats.
         name: label of the model in reports (default: its class name).
         forward_kwargs: extra keyword arguments of the forward pass (see :class:`TrainingStep`).
 
@@ -181,6 +185,7 @@ def profile_training(
     device = next(model.parameters()).device
     shape = (setup.batch, setup.frames, model.in_channels, *setup.size)
     frames = random_frames(shape, device, setup.seed)
+    model.to_channels_last(setup.channels_last)
     model.train()
     step = TrainingStep(model, frames, precision=setup.precision, forward_kwargs=forward_kwargs)
     count = activation_counter(device)

@@ -81,7 +81,8 @@ def format_profile(profile: Profile) -> str:
         (
             "input",
             f"batch {setup.batch}, {setup.frames} frames ({setup.frames - 1} steps), "
-            f"{h}x{w}, precision {setup.precision}",
+            f"{h}x{w}, precision {setup.precision}"
+            + (", channels-last" if setup.channels_last else ""),
         ),
         ("parameters", f"{profile.params:,} ({profile.trained_params:,} receive gradients)"),
         (

@@ -11,14 +11,16 @@ It is counted by running two consecutive steps of the cell on its grid with batc
 fed with the state the first returned) and taking the second step's increment, in the precision
 of the run (under bf16 autocast, :math:`U` is still expressed in 32-bit maps). A state tensor that
 the first step already saved (ST-LSTM's :math:`C_t`, kept by its output gate and again by the next
-step's forget gate) is therefore counted once, as in the unrolled model. For ConvLSTM this gives
-:math:`U = 7`: :math:`H_{t-1}, C_{t-1}, \sigma(i), \sigma(f), \tanh(g), \sigma(o), \tanh(C_t)`.
+step's forget gate) is therefore counted once, as in the unrolled model. For the plain autograd
+ConvLSTM (``fused=False``) this gives :math:`U = 7`: :math:`H_{t-1}, C_{t-1}, \sigma(i),
+\sigma(f), \tanh(g), \sigma(o), \tanh(C_t)`; the fused cell (the default) keeps the four
+activated gates as one tensor and :math:`C_t` instead of :math:`\tanh(C_t)` (the next step's
+:math:`C_{t-1}`), :math:`U = 6`.
 
 What the law leaves out, and the measurement includes, is the framework's own tensors: the
 embedded input frame, the resampled inputs of the multi-scale layers (a pooled or upsampled
-:math:`H` or :math:`M` is a new tensor, and max pooling also keeps its int64 indices), the skip
-sums and the read-out. PredRNN-V2's decoupling term is per layer and step: it counts in
-:math:`U`.
+:math:`H` or :math:`M` is a new tensor), the skip sums and the read-out. PredRNN-V2's
+decoupling term is per layer and step: it counts in :math:`U`.
 """
 
 from __future__ import annotations
@@ -81,7 +83,10 @@ def cell_units(
     """
     device = next(cell.parameters()).device
     shape = (1, cell.channels, height, width)
-    state = cell.init_state(1, height, width, device=device, dtype=torch.float32)
+    # the forecaster creates its state in the autocast dtype (and the layer below hands over
+    # maps of that dtype)
+    dtype = torch.bfloat16 if precision == "bf16-mixed" else torch.float32
+    state = cell.init_state(1, height, width, device=device, dtype=dtype)
     state = type(state)(*(_produced(value) for value in state))
 
     def steps(count: int) -> list:
@@ -91,10 +96,10 @@ def cell_units(
         for _ in range(count):
             kwargs = {}
             if cell.uses_memory:
-                kwargs["memory"] = _vertical(shape, device)
+                kwargs["memory"] = _vertical(shape, device, dtype)
             if diagonal:
-                kwargs["diagonal"] = _vertical(shape, device)
-            out = cell(_vertical(shape, device), current, **kwargs)
+                kwargs["diagonal"] = _vertical(shape, device, dtype)
+            out = cell(_vertical(shape, device, dtype), current, **kwargs)
             outputs.append(out)
             if decoupling is not None:
                 outputs.append(decoupling(out.aux["delta_c"], out.aux["delta_m"]))
@@ -108,9 +113,9 @@ def cell_units(
     return (both - first) * 8 / (BITS_PER_ELEMENT * cell.channels * height * width)
 
 
-def _vertical(shape: tuple[int, ...], device: torch.device) -> Tensor:
+def _vertical(shape: tuple[int, ...], device: torch.device, dtype: torch.dtype) -> Tensor:
     # A leaf that requires grad: the counters skip it like a parameter (counted where produced).
-    return torch.rand(shape, device=device, requires_grad=True)
+    return torch.rand(shape, device=device, dtype=dtype, requires_grad=True)
 
 
 def _produced(value: Tensor | None) -> Tensor | None:

@@ -56,6 +56,12 @@ class ForecastSystem(L.LightningModule):
         protocol: frames scored by the validation/test metrics: ``"forecast"`` (future frames
             only) or ``"paper"`` (all ``T-1`` outputs, as the official code).
         compile: compile the forecaster's time step with ``torch.compile`` (opt-in).
+        channels_last: run the forecaster in the ``torch.channels_last`` memory format
+            (:meth:`msrnn.Forecaster.to_channels_last`: NHWC convolutions, same results).
+
+    Mixed precision is the trainer's ``precision`` (e.g. ``"bf16-mixed"``): under autocast the
+    forecaster keeps its recurrent state in bf16, so the gates run in bf16; metrics always score
+    predictions cast back to the data's dtype.
     """
 
     def __init__(
@@ -75,6 +81,7 @@ class ForecastSystem(L.LightningModule):
         seed: int = 0,
         protocol: Protocol = "forecast",
         compile: bool = False,
+        channels_last: bool = False,
     ) -> None:
         super().__init__()
         if sampling not in ("auto", "scheduled", "reverse", "none"):
@@ -91,6 +98,8 @@ class ForecastSystem(L.LightningModule):
             input_frames=input_frames,
             **(model_kwargs or {}),
         )
+        if channels_last:
+            self.net.to_channels_last()
         self.input_frames = input_frames
         self.output_frames = output_frames
         self.loss_kind = loss
@@ -124,7 +133,7 @@ class ForecastSystem(L.LightningModule):
     def validation_step(self, batch: Tensor, batch_idx: int) -> Tensor:
         frames = _frames(batch)
         out = self.net(frames, input_frames=self.input_frames)
-        self._suite("val", frames).update(out.predictions.detach(), frames)
+        self._suite("val", frames).update(_scored(out.predictions.detach(), frames), frames)
         return self._criterion(out, frames, stage="val")
 
     def on_validation_epoch_end(self) -> None:
@@ -139,7 +148,7 @@ class ForecastSystem(L.LightningModule):
     def test_step(self, batch: Tensor, batch_idx: int) -> Tensor:
         frames = _frames(batch)
         out = self.net(frames, input_frames=self.input_frames)
-        self._suite("test", frames).update(out.predictions, frames)
+        self._suite("test", frames).update(_scored(out.predictions, frames), frames)
         baseline = persistence_forecast(frames, input_frames=self.input_frames)
         self._suite("persistence", frames).update(baseline, frames)
         if self._sample is None:
@@ -255,6 +264,11 @@ class ForecastSystem(L.LightningModule):
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         self._pending_sampler_state = checkpoint.get("msrnn_sampler")
         self._sampler = None
+
+
+def _scored(predictions: Tensor, frames: Tensor) -> Tensor:
+    """Predictions in the data's dtype: under bf16 autocast the model returns bf16."""
+    return predictions.to(frames.dtype)
 
 
 def _frames(batch: Tensor | dict | list | tuple) -> Tensor:
