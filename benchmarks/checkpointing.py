@@ -24,6 +24,7 @@ import torch
 
 from msrnn.models import build_model
 from msrnn.profiling.dry_run import activation_counter
+from msrnn.profiling.max_size import find_max_size
 from msrnn.profiling.profile import random_frames
 from msrnn.profiling.step import TrainingStep
 
@@ -65,6 +66,21 @@ def measure(name: str, args: argparse.Namespace) -> dict:
     return record
 
 
+def largest_frames(name: str, args: argparse.Namespace) -> dict:
+    """The largest square frame of ``name`` within the budget, with and without checkpointing
+    (batch and frames of the paper: 4 and 20; traced on the meta device)."""
+    sides = {}
+    for flag in (False, True):
+        report = find_max_size(
+            lambda flag=flag: build_model(name, checkpointing=flag),
+            args.budget_gib * 2**30,
+            batch=args.max_size_batch,
+            frames=args.frames,
+        )
+        sides["on" if flag else "off"] = report.result.side
+    return {"model": name, **sides}
+
+
 def section(records: list[dict], args: argparse.Namespace, command: str) -> str:
     lines = [
         f"### Activation checkpointing per time step (batch {args.batch}, {args.frames} frames, "
@@ -86,6 +102,18 @@ def section(records: list[dict], args: argparse.Namespace, command: str) -> str:
             f"| {peak / MiB:.1f} | {r['saved_bytes_off'] / r['saved_bytes_on']:.1f}x "
             f"| {off:.2f} | {on:.2f} | {on / off:.2f}x |"
         )
+    if args.max_size_models:
+        lines += [
+            "",
+            f"Largest square frame within {args.budget_gib:g} GiB (training total; with "
+            f"checkpointing plus the one recomputed step), batch {args.max_size_batch}, "
+            f"{args.frames} frames:",
+            "",
+            "| model | without checkpointing | with checkpointing |",
+            "|---|---:|---:|",
+        ]
+        for r in args.max_size_records:
+            lines.append(f"| {r['model']} | {r['off']}x{r['off']} | {r['on']}x{r['on']} |")
     return "\n".join(lines) + "\n"
 
 
@@ -96,16 +124,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frames", type=int, default=20)
     parser.add_argument("--size", type=int, default=64)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--max-size-models", default="convlstm,ms-convlstm")
+    parser.add_argument("--max-size-batch", type=int, default=4)
+    parser.add_argument("--budget-gib", type=float, default=40.0)
     parser.add_argument("--json", type=Path, help="write the records and the markdown here")
     args = parser.parse_args(argv)
     command = "python benchmarks/checkpointing.py " + " ".join(
         sys.argv[1:] if argv is None else argv
     )
     records = [measure(name, args) for name in args.models.split(",")]
+    names = args.max_size_models.split(",") if args.max_size_models else []
+    args.max_size_records = [largest_frames(name, args) for name in names]
     markdown = section(records, args, command)
     print(markdown)
     if args.json:
-        args.json.write_text(json.dumps({"records": records, "markdown": markdown}, indent=1))
+        result = {"records": records, "max_size": args.max_size_records, "markdown": markdown}
+        args.json.write_text(json.dumps(result, indent=1))
     return 0
 
 

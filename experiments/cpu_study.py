@@ -1,0 +1,37 @@
+"""CPU-scale study of the paper's accuracy claims (docs/results.md, "CPU-scale study").
+
+    python experiments/cpu_study.py                    # all 21 runs (about an hour on 2 cores)
+    python experiments/cpu_study.py --models convlstm,ms-convlstm --seeds 0
+
+Trains every model of ``msrnn.experiments.cpu_study.STUDY_MODELS`` with every seed on the
+embedded Moving MNIST with ``configs/studies/cpu_moving_mnist.yaml``, tests the last checkpoint
+and writes one JSON record per run to ``experiments/results/cpu_study/`` (runs already recorded
+are skipped). Then run ``python experiments/make_results.py`` to rewrite docs/results.md.
+"""
+
+import argparse
+from pathlib import Path
+
+from msrnn.experiments.cpu_study import STUDY_MODELS, STUDY_SEEDS, run_study
+
+HERE = Path(__file__).resolve().parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", default=",".join(STUDY_MODELS))
+    parser.add_argument("--seeds", default=",".join(map(str, STUDY_SEEDS)))
+    parser.add_argument("--results", type=Path, default=HERE / "results" / "cpu_study")
+    parser.add_argument("--runs", type=Path, default=Path("runs/cpu_study"))
+    args, extra = parser.parse_known_args()
+    run_study(
+        args.results,
+        runs_root=args.runs,
+        models=args.models.split(","),
+        seeds=[int(seed) for seed in args.seeds.split(",")],
+        extra=extra,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+import dataclasses
+import json
+
+from msrnn.experiments.cpu_study import run_study, study_config
+from msrnn.experiments.memory_params import TAXIBJ, measure_model
+from msrnn.models import build_model
+
+TINY = [
+    "--model.model_kwargs", '{"hidden_channels": 4, "num_layers": 2}',
+    "--trainer.max_steps", "2", "--trainer.val_check_interval", "2",
+    "--data.init_args.train_sequences", "8", "--data.init_args.val_sequences", "2",
+    "--data.init_args.test_sequences", "2", "--data.init_args.input_frames", "2",
+    "--data.init_args.output_frames", "2",
+]  # fmt: skip
+
+
+def test_study_writes_one_record_per_run_and_resumes(tmp_path):
+    results, runs = tmp_path / "results", tmp_path / "runs"
+    (record,) = run_study(results, runs_root=runs, models=["ms-convlstm"], seeds=[3], extra=TINY)
+    assert (record["model"], record["seed"], record["steps"]) == ("ms-convlstm", 3, 2)
+    assert len(record["test_mse_per_lead_time"]) == 2
+    assert record["test"]["mse_frame_sum"] > 0 and record["persistence"]["ssim"] > 0
+    blank = json.loads((results / "blank.json").read_text())
+    assert len(blank["mse_per_lead_time"]) == 10  # the study config's forecast frames
+    # a second call finds the record and trains nothing
+    again = run_study(results, runs_root=runs, models=["ms-convlstm"], seeds=[3], extra=TINY)
+    assert again == [record]
+    assert [p.name for p in runs.iterdir()] == ["ms-convlstm-seed3"]
+
+
+def test_study_config_is_the_documented_reduction():
+    import yaml
+
+    config = yaml.safe_load(study_config().read_text())
+    assert config["model"]["model_kwargs"] == {"hidden_channels": 8, "num_layers": 4}
+    assert (
+        config["trainer"]["max_steps"] * config["data"]["init_args"]["batch_size"]
+        == (config["data"]["init_args"]["train_sequences"])
+    )
+
+
+def test_memory_record_is_a_measured_training_step():
+    tiny = dataclasses.replace(TAXIBJ, size=(16, 16), frames=3, input_frames=2)
+    record = measure_model("ms-convlstm", tiny)
+    params = sum(p.numel() for p in build_model("ms-convlstm").parameters())
+    assert record["params"] == params == 1_772_737
+    # parameters, gradients and two Adam moments in fp32 (plus Adam's step counters)
+    state = record["total_bytes"] - record["activation_bytes"]
+    assert 4 * 4 * params <= state < 4 * 4 * params + 4096
+    assert record["activation_bytes"] > 0 and record["flops"] > 0
+    assert record["device"] == "meta"  # traced: no arithmetic, the same saved bytes as a CPU step
