@@ -13,6 +13,10 @@ Usage (the paper configuration, 6 layers x 64 channels, 64x64, batch 4, 20 frame
 
     python benchmarks/fused_cells.py --json fused_cells.json
 
+The cells of every family side by side, each model cut to two layers of the paper's width::
+
+    python benchmarks/fused_cells.py --num-layers 2 --models convlstm,trajgru,predrnn,...
+
 A quick check of the script itself::
 
     python benchmarks/fused_cells.py --size 16 --batch 1 --frames 4 --repeats 2
@@ -48,8 +52,9 @@ def pair_of_steps(name: str, args: argparse.Namespace) -> dict[str, TrainingStep
     """Training steps of the unfused and the fused copy of ``name`` (same weights, same data)."""
     device = torch.device(args.device)
     torch.manual_seed(args.seed)
-    unfused = build_model(name, fused=False).to(device)
-    fused = build_model(name, fused=True).to(device)
+    overrides = {} if args.num_layers is None else {"num_layers": args.num_layers}
+    unfused = build_model(name, fused=False, **overrides).to(device)
+    fused = build_model(name, fused=True, **overrides).to(device)
     fused.load_state_dict(unfused.state_dict())
     shape = (args.batch, args.frames, unfused.in_channels, args.size, args.size)
     frames = random_frames(shape, device, args.seed)
@@ -109,9 +114,10 @@ def machine() -> dict:
 
 def markdown(records: list[dict], args: argparse.Namespace) -> str:
     """The results as a markdown section."""
+    depth = "paper depth" if args.num_layers is None else f"{args.num_layers} layers"
     lines = [
         f"### Fused gate code: {args.size}x{args.size}, batch {args.batch}, {args.frames} "
-        f"frames, precision {args.precision}, {args.device}",
+        f"frames, {depth}, precision {args.precision}, {args.device}",
         "",
         "Median of interleaved training steps (forward + backward + Adam), "
         f"{args.repeats} each after {args.warmup} warm-up steps; saved bytes of the first step.",
@@ -133,6 +139,9 @@ def markdown(records: list[dict], args: argparse.Namespace) -> str:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", default=",".join(MODELS), help="comma list of model names")
+    parser.add_argument(
+        "--num-layers", type=int, help="layers of every model (default: its paper depth)"
+    )
     parser.add_argument("--size", type=int, default=64, help="square frame side")
     parser.add_argument("--batch", type=int, default=4)
     parser.add_argument("--frames", type=int, default=20, help="sequence length T")

@@ -11,9 +11,10 @@ PredRNN at the paper configuration is at least 3x faster than fp32 on a CPU with
   convolution ceiling (64 -> 256 channels, 64x64, batch 4, forward + backward). Medians and
   speed-ups against fp32 NCHW are printed.
 * ``--loss-check``: the quickstart configuration (``configs/quickstart.yaml``) trained through
-  ``msrnn fit`` for ``--loss-steps`` steps in each of ``--loss-variants`` with the same seed and
-  data; the mean training loss over the last ``--loss-window`` steps and its relative difference
-  to fp32.
+  ``msrnn fit`` for ``--loss-steps`` steps in each of ``--loss-variants``, once per seed of
+  ``--loss-seeds`` (a seed fixes the weights, masks and data of all its variants); the mean
+  training loss over the last ``--loss-window`` steps, averaged over seeds, its spread over seeds
+  and its difference to fp32, overall and seed by seed.
 
 Examples::
 
@@ -188,12 +189,13 @@ def training_losses(run: Path) -> list[float]:
     return [float(row["train/loss_step"]) for row in sorted(rows, key=lambda r: int(r["step"]))]
 
 
-def _fit_args(variant: Variant, run: Path, steps: int) -> list[str]:
+def _fit_args(variant: Variant, run: Path, steps: int, seed: int) -> list[str]:
     from msrnn.training.quickstart import quickstart_config
 
     return [
         "fit",
         *("--config", str(quickstart_config()), "--trainer.default_root_dir", str(run)),
+        *("--seed_everything", str(seed)),
         *("--trainer.max_steps", str(steps), "--trainer.precision", variant.precision),
         *("--model.channels_last", str(variant.channels_last).lower()),
         *("--trainer.log_every_n_steps", "1", "--trainer.limit_val_batches", "0"),
@@ -208,37 +210,61 @@ def loss_check(
     root: Path,
     steps: int = 200,
     window: int = 20,
+    seeds: Sequence[int] = (2022,),
     extra: Sequence[str] = (),
 ) -> dict[str, dict[str, Any]]:
-    """Train the quickstart configuration through ``msrnn fit`` in each variant.
+    """Train the quickstart configuration through ``msrnn fit`` in each variant, once per seed.
 
-    All runs share the seed (weights, sampling masks) and the data order. ``extra`` are more
-    ``msrnn fit`` arguments (e.g. a smaller model for a quick check).
+    For one seed all variants share the initial weights, the sampling masks and the data order,
+    so they differ only by their arithmetic; a single run's late losses still drift apart (the
+    trajectories are chaotic), hence several seeds. Runs go seed by seed, all variants of a seed
+    together. ``extra`` are more ``msrnn fit`` arguments (e.g. a smaller model for a quick check).
 
     Returns:
-        Per variant: the logged losses, ``mean_last`` (mean of the last ``window`` of them), the
-        wall-clock ``seconds`` of the run, and ``relative_difference`` of ``mean_last`` to
-        fp32's (``None`` without an fp32 run).
+        Per variant: ``runs`` (per seed: the logged ``losses``, ``mean_last``, the mean of the
+        last ``window`` of them, and the wall-clock ``seconds``), ``mean_last`` (the mean of the
+        runs' ``mean_last``), ``spread`` (their standard deviation over seeds relative to that
+        mean; 0 for one seed), ``relative_difference`` (``mean_last`` against fp32's) and
+        ``paired_differences`` (per seed, the run's ``mean_last`` against fp32's run of the same
+        seed); the last two are ``None`` without an fp32 run.
     """
     from msrnn.training.cli import run_cli
 
     if not 1 <= window <= steps:
         raise ValueError(f"the loss window must be between 1 and {steps} steps, got {window}")
-    results = {}
-    for variant in variants:
-        run = root / variant.name
-        start = time.perf_counter()
-        run_cli([*_fit_args(variant, run, steps), *extra])
-        losses = training_losses(run)
-        results[variant.name] = {
-            "losses": losses,
-            "mean_last": statistics.fmean(losses[-window:]),
-            "seconds": time.perf_counter() - start,
+    if not seeds:
+        raise ValueError("the loss check needs at least one seed")
+    runs: dict[str, dict[str, dict[str, Any]]] = {variant.name: {} for variant in variants}
+    for seed in seeds:
+        for variant in variants:
+            run = root / f"{variant.name}-seed{seed}"
+            start = time.perf_counter()
+            run_cli([*_fit_args(variant, run, steps, seed), *extra])
+            losses = training_losses(run)
+            runs[variant.name][str(seed)] = {
+                "losses": losses,
+                "mean_last": statistics.fmean(losses[-window:]),
+                "seconds": time.perf_counter() - start,
+            }
+    return {name: _loss_summary(per_seed, runs.get(BASELINE)) for name, per_seed in runs.items()}
+
+
+def _loss_summary(
+    per_seed: Mapping[str, Mapping[str, Any]], baseline: Mapping[str, Mapping[str, Any]] | None
+) -> dict[str, Any]:
+    values = [run["mean_last"] for run in per_seed.values()]
+    mean = statistics.fmean(values)
+    spread = statistics.stdev(values) / mean if len(values) > 1 else 0.0
+    summary: dict[str, Any] = {"runs": dict(per_seed), "mean_last": mean, "spread": spread}
+    summary["relative_difference"] = summary["paired_differences"] = None
+    if baseline:
+        base = statistics.fmean(run["mean_last"] for run in baseline.values())
+        summary["relative_difference"] = (mean - base) / base
+        summary["paired_differences"] = {
+            seed: (run["mean_last"] - baseline[seed]["mean_last"]) / baseline[seed]["mean_last"]
+            for seed, run in per_seed.items()
         }
-    base = results.get(BASELINE, {}).get("mean_last")
-    for result in results.values():
-        result["relative_difference"] = (result["mean_last"] - base) / base if base else None
-    return results
+    return summary
 
 
 def _ratio(value: float | None) -> str:
@@ -285,11 +311,21 @@ def _render_losses(results: Mapping[str, Any] | None) -> list[str]:
     if not results:
         return []
     lines = ["", "Loss check (quickstart config)", ""]
-    lines += ["| variant | mean of last steps | vs fp32 | run (s) |", "|---|---:|---:|---:|"]
+    lines += [
+        "| variant | seeds | mean of last steps | seed spread | vs fp32 | per seed vs fp32 "
+        "| run (s) |",
+        "|---|---:|---:|---:|---:|---|---:|",
+    ]
     for name, result in results.items():
         difference = result["relative_difference"]
         change = "n/a" if difference is None else f"{100 * difference:+.2f}%"
-        lines.append(f"| {name} | {result['mean_last']:.4f} | {change} | {result['seconds']:.0f} |")
+        paired = result["paired_differences"]
+        per_seed = "n/a" if paired is None else ", ".join(f"{100 * v:+.1f}%" for v in paired.values())
+        seconds = statistics.median(run["seconds"] for run in result["runs"].values())
+        lines.append(
+            f"| {name} | {len(result['runs'])} | {result['mean_last']:.4f} "
+            f"| {100 * result['spread']:.1f}% | {change} | {per_seed} | {seconds:.0f} |"
+        )
     return lines
 
 
@@ -328,6 +364,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--loss-steps", type=int, default=200)
     parser.add_argument("--loss-window", type=int, default=20, help="last steps averaged")
     parser.add_argument("--loss-variants", default="fp32,bf16-cl")
+    parser.add_argument(
+        "--loss-seeds", default="2022,0,1", help="comma list of seeds, each a run per variant"
+    )
     parser.add_argument(
         "--loss-args", default="", help="extra `msrnn fit` arguments, one string (quick checks)"
     )
@@ -374,6 +413,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 root=Path(root),
                 steps=args.loss_steps,
                 window=args.loss_window,
+                seeds=[int(seed) for seed in args.loss_seeds.split(",")],
                 extra=shlex.split(args.loss_args),
             )
     if models:
@@ -400,8 +440,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 + (
                     ": the variants alternate on each model (medians)."
                     if models
-                    else f": {args.loss_steps} steps of each variant, same seed and data; the "
-                    f"mean training loss over the last {args.loss_window} steps."
+                    else f": {args.loss_steps} steps of each variant per seed (within a seed the "
+                    f"same initial weights, sampling masks and data); the mean training loss over "
+                    f"the last {args.loss_window} steps, averaged over the seeds; the spread is "
+                    f"the standard deviation over seeds relative to the mean."
                 ),
                 "",
                 *render(report, [v.name for v in variants]),

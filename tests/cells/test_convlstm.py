@@ -4,7 +4,6 @@ import torch
 from msrnn.cells import ConvLSTMCell, ConvLSTMState
 from msrnn.profiling.units import cell_units
 from tests.cells.conftest import random_state, summed
-from tests.conftest import tiny_model
 
 
 def test_matches_equations():
@@ -57,19 +56,6 @@ def test_fused_saves_one_map_less_per_step():
     cells = {fused: ConvLSTMCell(4, fused=fused) for fused in (False, True)}
     units = {fused: cell_units(cell, 6, 6, diagonal=False) for fused, cell in cells.items()}
     assert units == {False: 7.0, True: 6.0}
-
-
-@pytest.mark.parametrize("name", ["convlstm", "ms-convlstm"])
-def test_fused_model_equals_unfused_model(name):
-    results = []
-    for fused in (False, True):
-        model = tiny_model(name, seed=1, hidden_channels=4, num_layers=4, fused=fused)
-        frames = torch.rand(2, 4, 1, 12, 10, generator=torch.Generator().manual_seed(2))
-        predictions = model(frames, input_frames=2).predictions
-        predictions.square().sum().backward()
-        results.append([predictions, *(p.grad for p in model.parameters())])
-    for got, want in zip(*results, strict=True):
-        assert torch.allclose(got, want, atol=1e-5)
 
 
 def test_rejects_bad_hyper_parameters():

@@ -3,7 +3,13 @@ import torch
 
 import msrnn
 from msrnn.cells.mklstm import MKLSTMCell, MKLSTMState
-from tests.cells.conftest import conv, random_state, summed
+from tests.cells.conftest import (
+    assert_fused_equals_unfused,
+    conv,
+    random_state,
+    saved_bytes_unfused_and_fused,
+    summed,
+)
 
 
 def _reference(cell, x, h, c3, c5):
@@ -47,13 +53,19 @@ def test_whole_model_parameter_count(name):
         assert sum(p.numel() for p in model.parameters()) == 7_576_897
 
 
-def test_fused_equals_unfused():
+def test_fused_equals_unfused_with_gradients():
     torch.manual_seed(0)
     cell = MKLSTMCell(4, 3)
-    x, h, c3, c5, *_ = random_state(1, 4, 6, 6)
-    reference = cell(x, MKLSTMState(h, c3, c5))
-    cell.small_gates.fused = cell.large_gates.fused = True
-    assert torch.allclose(cell(x, MKLSTMState(h, c3, c5)).hidden, reference.hidden, atol=1e-5)
+    tensors = [t.requires_grad_() for t in random_state(1, 4, 6, 6)[:4]]
+    x, h, c3, c5 = tensors
+
+    def run():
+        out = cell(x, MKLSTMState(h, c3, c5))
+        return out.hidden, *out.state
+
+    assert_fused_equals_unfused(cell, run, tensors)
+    saved = saved_bytes_unfused_and_fused(cell, run)
+    assert saved[False] - saved[True] == 2 * (4 * 6 * 6 * 4)  # [C^s_t, C^l_t] of W_1
 
 
 @pytest.mark.parametrize("large", [0, 4])

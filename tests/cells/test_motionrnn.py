@@ -5,7 +5,12 @@ import torch.nn.functional as F
 import msrnn
 from msrnn.cells.mim import MIMState
 from msrnn.cells.motionrnn import MotionGRU, MotionRNNCell, MotionRNNState
-from tests.cells.conftest import conv, random_state
+from tests.cells.conftest import (
+    assert_fused_equals_unfused,
+    conv,
+    random_state,
+    saved_bytes_unfused_and_fused,
+)
 from tests.conftest import parameter_count as _count
 
 PAPER_MODEL = 7_560_547
@@ -151,3 +156,29 @@ def test_layer_0_lacks_live_mim_blocks_and_the_top_layer_a_live_motion_gru(prese
     model = msrnn.build_model("ms-motionrnn", preset=preset, hidden_channels=4)
     assert [cell.mim.blocks for cell in model.stack.cells] == [unused] + ["active"] * 5
     assert [cell.motion for cell in model.stack.cells] == ["active"] * 5 + [unused]
+
+
+def test_fused_equals_unfused_with_gradients():
+    torch.manual_seed(0)
+    cell = MotionRNNCell(4, 3)
+    x, state, m = _inputs(2, 4, 8, 10)
+    tensors = [x.requires_grad_(), m.requires_grad_(), *(t.requires_grad_() for t in state)]
+
+    def run():
+        out = cell(x, state, memory=m)
+        return out.hidden, out.memory, *out.state
+
+    assert_fused_equals_unfused(cell, run, tensors)
+
+
+def test_fused_saves_fewer_maps():
+    torch.manual_seed(0)
+    cell = MotionRNNCell(4, 3)
+    x, state, m = _inputs(2, 4, 8, 10)
+    saved = saved_bytes_unfused_and_fused(cell, lambda: cell(x, state, memory=m))
+    # Bytes per channel on the full and the half grid. Unfused: the concatenations [C_t, M_t]
+    # (MIM's W_1, 4 + 4 channels), [decoded, H] (4 + 4) and [e, flow], [e, r * flow] (1 + 18
+    # each, half grid). Fused keeps their parts, all saved by other operations anyway, except
+    # r * flow (18 channels, half grid).
+    full, half = 2 * 8 * 10 * 4, 2 * 4 * 5 * 4
+    assert saved[False] - saved[True] == 16 * full + 2 * 19 * half - 18 * half

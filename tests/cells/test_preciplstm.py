@@ -5,7 +5,13 @@ import torch.nn.functional as F
 import msrnn
 from msrnn.cells.preciplstm import PrecipLSTMCell, PrecipLSTMState
 from msrnn.layers import resample
-from tests.cells.conftest import conv, random_state, summed
+from tests.cells.conftest import (
+    assert_fused_equals_unfused,
+    conv,
+    random_state,
+    saved_bytes_unfused_and_fused,
+    summed,
+)
 from tests.conftest import parameter_count as count
 from tests.layers.test_local_attention import unfold_attention
 
@@ -62,18 +68,28 @@ def test_parameter_counts():
             assert count(model) == 7_041_217
 
 
-def test_fused_equals_unfused():
+def test_fused_equals_unfused_with_gradients():
     torch.manual_seed(0)
     cell = PrecipLSTMCell(4, 3, window=3)
-    x, h, c, m, m_s, m_t = random_state(1, 4, 7, 7)
+    tensors = [t.requires_grad_() for t in random_state(1, 4, 7, 7)]
+    x, h, c, m, m_s, m_t = tensors
     state = PrecipLSTMState(h, c, m_s, m_t, m_t.flip(-1))
-    reference = cell(x, state, memory=m)
-    for module in cell.modules():
-        if hasattr(module, "fused"):
-            module.fused = True
-    out = cell(x, state, memory=m)
-    assert torch.allclose(out.hidden, reference.hidden, atol=1e-5)
-    assert torch.allclose(out.memory, reference.memory, atol=1e-5)
+
+    def run():
+        out = cell(x, state, memory=m)
+        return out.hidden, out.memory, *out.state
+
+    assert_fused_equals_unfused(cell, run, tensors)
+
+
+def test_fused_does_not_save_the_concatenation_of_the_four_memories():
+    torch.manual_seed(0)
+    cell = PrecipLSTMCell(4, 3, window=3)
+    x, h, c, m, m_s, m_t = random_state(2, 4, 8, 8)
+    state = PrecipLSTMState(h, c, m_s, m_t, m_t.flip(-1))
+    saved = saved_bytes_unfused_and_fused(cell, lambda: cell(x, state, memory=m))
+    one_map = 2 * 4 * 8 * 8 * 4
+    assert saved[False] - saved[True] == 4 * one_map  # [C, M^s, M^d, M] of W_1
 
 
 def test_multiscale_previous_input_includes_the_skip_sum():

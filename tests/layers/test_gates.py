@@ -3,7 +3,7 @@ import torch
 from torch import nn
 
 from msrnn.layers import SummedConv2d
-from msrnn.layers.gates import summed_conv2d
+from msrnn.layers.gates import conv2d_of_concatenation, summed_conv2d
 from msrnn.profiling import saved_tensor_bytes
 
 
@@ -148,3 +148,28 @@ def test_fused_traces_on_the_meta_device():
     h = torch.empty(1, 3, 5, 5, device="meta", requires_grad=True)
     conv(x, h).sum().backward()
     assert conv.weight.grad.shape == conv.weight.shape and h.grad.shape == h.shape
+
+
+@pytest.mark.parametrize("kernel_size", [1, 3])
+def test_conv2d_of_concatenation_equals_the_expression(kernel_size):
+    torch.manual_seed(0)
+    conv = nn.Conv2d(5, 4, kernel_size, padding=kernel_size // 2)
+    inputs = [torch.randn(2, c, 6, 7, requires_grad=True) for c in (2, 3)]
+    results = {}
+    for fused in (False, True):
+        out = conv2d_of_concatenation(conv, inputs, fused=fused)
+        grads = torch.autograd.grad((out * out).sum(), [*inputs, *conv.parameters()])
+        results[fused] = [out, *grads]
+    for got, want in zip(results[True], results[False], strict=True):
+        assert torch.allclose(got, want, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "conv",
+    [nn.Conv2d(4, 2, 3, stride=2), nn.Conv2d(4, 2, 3, bias=False), nn.Conv2d(4, 2, 3, groups=2)],
+)
+def test_conv2d_of_concatenation_refuses_other_convolutions(conv):
+    inputs = [torch.randn(1, 2, 5, 5)] * 2
+    with pytest.raises(ValueError, match="plain biased convolution"):
+        conv2d_of_concatenation(conv, inputs)
+    assert conv2d_of_concatenation(conv, inputs, fused=False).shape[1] == 2

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from msrnn.layers.lstm_pointwise import convlstm_pointwise, lstm_update, stlstm_output
+from msrnn.layers.lstm_pointwise import convlstm_pointwise, fast_tanh, lstm_update, stlstm_output
 from msrnn.profiling import saved_tensor_bytes
 
 C = 3
@@ -140,3 +140,24 @@ def test_two_convlstm_steps_save_one_map_less_per_step():
     _, autograd = saved_tensor_bytes(lambda: steps(_reference_convlstm))
     one_map = 2 * C * 5 * 4 * 4
     assert fused == autograd - one_map
+
+
+def test_fast_tanh_is_accurate_over_the_whole_range_and_writes_out():
+    x = torch.cat([torch.linspace(-30, 30, 200_001), torch.tensor([0.0, -0.0, 1e-30])])
+    exact = torch.tanh(x.double())
+    assert (fast_tanh(x).double() - exact).abs().max() < 2e-7
+    assert torch.equal(
+        fast_tanh(torch.tensor([-1e4, 1e4, -torch.inf, torch.inf])),
+        torch.tensor([-1.0, 1.0, -1.0, 1.0]),
+    )
+    out = torch.empty(4, 6)[:, 1:4]  # a strided view, as the gate blocks are
+    values = torch.randn(4, 3)
+    assert fast_tanh(values, out=out) is out
+    assert torch.allclose(out, torch.tanh(values), atol=2e-7)
+    assert fast_tanh(values, out=values) is values  # in place
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float64])
+def test_fast_tanh_calls_torch_tanh_for_other_dtypes(dtype):
+    x = torch.randn(64, dtype=dtype)
+    assert torch.equal(fast_tanh(x), torch.tanh(x))

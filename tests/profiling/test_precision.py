@@ -88,15 +88,25 @@ def test_main_times_models_and_checks_the_loss_on_tiny_settings(bench, tmp_path,
     argv = ["--models", "ms-convlstm", "--variants", "fp32,bf16-cl", "--size", "8"]
     argv += ["--batch", "1", "--frames", "3", "--repeats", "1", "--ceiling-repeats", "1"]
     argv += ["--ceiling-shape", "1", "4", "8", "8", "--json", str(out), "--loss-check"]
-    argv += ["--loss-steps", "2", "--loss-window", "1", "--loss-args", TINY_FIT]
+    argv += ["--loss-steps", "2", "--loss-window", "1", "--loss-seeds", "3,4"]
+    argv += ["--loss-args", TINY_FIT]
     assert bench.main(argv) == 0
     report = json.loads(out.read_text())
     assert set(report["models"]["ms-convlstm"]["variants"]) == {"fp32", "bf16-cl"}
     losses = report["loss_check"]
-    assert len(losses["fp32"]["losses"]) == 2 and losses["fp32"]["relative_difference"] == 0
-    assert abs(losses["bf16-cl"]["relative_difference"]) < 0.05
+    fp32, bf16 = losses["fp32"], losses["bf16-cl"]
+    assert set(fp32["runs"]) == {"3", "4"} and fp32["relative_difference"] == 0
+    assert all(len(run["losses"]) == 2 for run in fp32["runs"].values())
+    first = [run["mean_last"] for run in fp32["runs"].values()]
+    assert fp32["mean_last"] == pytest.approx(sum(first) / 2)
+    assert first[0] != first[1] and fp32["spread"] > 0  # the seeds change the runs
+    assert fp32["paired_differences"] == {"3": 0.0, "4": 0.0}
+    assert abs(bf16["relative_difference"]) < 0.05
+    assert all(abs(value) < 0.05 for value in bf16["paired_differences"].values())
     assert "| ms-convlstm |" in capsys.readouterr().out
     with pytest.raises(ValueError, match="unknown model"):
         bench.main(["--models", "convlstm,nope"])
     with pytest.raises(ValueError, match="loss window"):
         bench.loss_check([], root=tmp_path, steps=2, window=3)
+    with pytest.raises(ValueError, match="at least one seed"):
+        bench.loss_check([], root=tmp_path, steps=2, window=1, seeds=())

@@ -10,6 +10,8 @@ from torch import Tensor, nn
 from msrnn.cells.base import CellOutput, RecurrentCell
 from msrnn.cells.predrnn import STLSTMCell
 from msrnn.layers import SummedConv2d
+from msrnn.layers.gates import conv2d_of_concatenation
+from msrnn.layers.lstm_pointwise import lstm_update, stlstm_output
 
 BlocksMode = Literal["active", "dormant", "none"]
 
@@ -52,8 +54,7 @@ class NonStationaryBlock(nn.Module):
         self.output_gate = SummedConv2d([c, c], c, k, fused=fused)
 
     def forward(self, delta: Tensor, n: Tensor) -> tuple[Tensor, Tensor]:
-        i, f, g = self.gates(delta, n).chunk(3, dim=1)
-        n = torch.sigmoid(f) * n + torch.sigmoid(i) * torch.tanh(g)
+        n = _update(self.gates(delta, n), n, fused=self.gates.fused)
         return torch.sigmoid(self.output_gate(delta, n)) * torch.tanh(n), n
 
 
@@ -75,8 +76,10 @@ class StationaryBlock(nn.Module):
         self.output_gate = nn.Conv2d(c, c, k, padding=k // 2)
 
     def forward(self, d: Tensor, c: Tensor, s: Tensor) -> tuple[Tensor, Tensor]:
-        i, f, g, o = self.gates(d, c).chunk(4, dim=1)
-        s = torch.sigmoid(f) * s + torch.sigmoid(i) * torch.tanh(g)
+        ifg, o = self.gates(d, c).split([3 * s.shape[1], s.shape[1]], dim=1)
+        s = _update(ifg, s, fused=self.gates.fused)
+        if self.gates.fused:
+            return stlstm_output(o, self.output_gate(s), s), s
         return torch.sigmoid(o + self.output_gate(s)) * torch.tanh(s), s
 
 
@@ -110,7 +113,10 @@ class MIMCell(RecurrentCell):
         blocks: ``"active"`` runs MIM-N and MIM-S; ``"dormant"`` allocates their parameters but
             never runs them (the official code does this in the first layer, and the paper counts
             them); ``"none"`` has no blocks.
-        fused: evaluate each sum of two convolutions as one convolution (same result).
+        fused: evaluate each sum of two convolutions, and :math:`W_1 * [C_t, M_t]`, as one
+            convolution and the LSTM updates of :math:`M`, :math:`N` and :math:`S` and MIM-S's
+            output through :mod:`msrnn.layers.lstm_pointwise`: the same result, fewer
+            temporaries, two saved maps less per step. ``lstm.gates.fused`` holds the switch.
 
     Raises:
         ValueError: for an unknown ``blocks`` mode, or when ``forward`` gets no memory.
@@ -194,10 +200,25 @@ def _memory_and_output(
 ) -> tuple[Tensor, Tensor, Tensor]:
     """The ST-LSTM's zigzag-memory update and output given :math:`C_t` and :math:`o'`.
 
+    Fused, :math:`W_1 * [C_t, M_t]` goes through
+    :func:`~msrnn.layers.gates.conv2d_of_concatenation`, which keeps :math:`C_t` and :math:`M_t`
+    for backward instead of their concatenation.
+
     Returns :math:`(H_t, M_t, o)`.
     """
-    i_m, f_m, g_m = lstm.memory_gates(x, memory).chunk(3, dim=1)
-    m = torch.sigmoid(f_m) * memory + torch.sigmoid(i_m) * torch.tanh(g_m)
+    fused = lstm.gates.fused
+    m = _update(lstm.memory_gates(x, memory), memory, fused=fused)
     o = torch.sigmoid(o + lstm.output_gate(c, m))
-    h = o * torch.tanh(lstm.fuse(torch.cat([c, m], dim=1)))
-    return h, m, o
+    z = conv2d_of_concatenation(lstm.fuse, (c, m), fused=fused)
+    return o * torch.tanh(z), m, o
+
+
+def _update(gates: Tensor, state: Tensor, *, fused: bool) -> Tensor:
+    r""":math:`\sigma(f) \odot S + \sigma(i) \odot \tanh(g)` from ``gates = [i, f, g]``.
+
+    Fused, through :func:`~msrnn.layers.lstm_pointwise.lstm_update` (the same result).
+    """
+    if fused:
+        return lstm_update(gates, state)[0]
+    i, f, g = gates.chunk(3, dim=1)
+    return torch.sigmoid(f) * state + torch.sigmoid(i) * torch.tanh(g)

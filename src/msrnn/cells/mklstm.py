@@ -12,6 +12,8 @@ from torch import Tensor, nn
 
 from msrnn.cells.base import CellOutput, RecurrentCell
 from msrnn.layers import SummedConv2d
+from msrnn.layers.gates import conv2d_of_concatenation
+from msrnn.layers.lstm_pointwise import lstm_update
 
 
 class MKLSTMState(NamedTuple):
@@ -45,7 +47,10 @@ class MKLSTMCell(RecurrentCell):
         channels: input and hidden channels ``C``.
         kernel_size: odd kernel size ``k`` of the small branch (3 in the paper).
         large_kernel_size: odd kernel size ``K`` of the large branch (5 in the paper).
-        fused: evaluate each :math:`W_x * X + W_h * H` as one convolution (same result).
+        fused: evaluate each :math:`W_x * X + W_h * H` as one convolution, the branch updates
+            through :func:`~msrnn.layers.lstm_pointwise.lstm_update` and :math:`W_1` through
+            :func:`~msrnn.layers.gates.conv2d_of_concatenation` (same result; two saved maps
+            less per step).
 
     Raises:
         ValueError: if ``large_kernel_size`` is not a positive odd number.
@@ -91,17 +96,25 @@ class MKLSTMCell(RecurrentCell):
         memory: Tensor | None = None,
         diagonal: Tensor | None = None,
     ) -> CellOutput:
-        c_small, o_small = _branch(self.small_gates(x, state.h), state.c_small)
-        c_large, o_large = _branch(self.large_gates(x, state.h), state.c_large)
+        fused = self.small_gates.fused
+        c_small, o_small = _branch(self.small_gates(x, state.h), state.c_small, fused=fused)
+        c_large, o_large = _branch(self.large_gates(x, state.h), state.c_large, fused=fused)
         o = o_small + o_large + self.small_output(c_small) + self.large_output(c_large)
-        h = torch.sigmoid(o) * torch.tanh(self.fuse(torch.cat([c_small, c_large], dim=1)))
+        z = conv2d_of_concatenation(self.fuse, (c_small, c_large), fused=fused)
+        h = torch.sigmoid(o) * torch.tanh(z)
         return CellOutput(h, MKLSTMState(h, c_small, c_large))
 
     def extra_repr(self) -> str:
         return f"{super().extra_repr()}, large_kernel_size={self.large_kernel_size}"
 
 
-def _branch(gates: Tensor, c: Tensor) -> tuple[Tensor, Tensor]:
-    """One LSTM branch: the new cell state and the branch's output-gate pre-activation."""
+def _branch(gates: Tensor, c: Tensor, *, fused: bool) -> tuple[Tensor, Tensor]:
+    """One LSTM branch: the new cell state and the branch's output-gate pre-activation.
+
+    Fused, the update goes through :func:`~msrnn.layers.lstm_pointwise.lstm_update`.
+    """
+    if fused:
+        ifg, o = gates.split([3 * c.shape[1], c.shape[1]], dim=1)
+        return lstm_update(ifg, c)[0], o
     i, f, g, o = gates.chunk(4, dim=1)
     return torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g), o

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Literal, NamedTuple
 
 import torch
@@ -9,6 +10,7 @@ from torch import Tensor, nn
 
 from msrnn.cells.base import CellOutput, RecurrentCell
 from msrnn.cells.mim import BlocksMode, MIMCell, MIMState
+from msrnn.layers.gates import conv2d_of_concatenation
 from msrnn.layers.warp import multi_warp
 
 MotionMode = Literal["active", "dormant", "none"]
@@ -64,14 +66,20 @@ class MotionGRU(nn.Module):
         channels: hidden width ``C``.
         motion_kernel: ``k``, giving ``K = k**2`` flow fields.
         alpha: trend update rate :math:`\alpha`.
+        fused: evaluate the 1x1 convolutions over concatenations through
+            :func:`~msrnn.layers.gates.conv2d_of_concatenation` (the same result; backward
+            keeps the concatenated tensors, not their concatenation).
 
     Shape:
         ``h``: ``(B, C, h, w)`` with ``h, w >= 2``; ``flow``, ``trend``:
         ``(B, 2K, h // 2, w // 2)``; returns ``X`` on the grid of ``h`` and the new flow and trend.
     """
 
-    def __init__(self, channels: int, *, motion_kernel: int = 3, alpha: float = 0.5) -> None:
+    def __init__(
+        self, channels: int, *, motion_kernel: int = 3, alpha: float = 0.5, fused: bool = False
+    ) -> None:
         super().__init__()
+        self.fused = fused
         if motion_kernel < 1:
             raise ValueError(f"motion_kernel must be a positive integer, got {motion_kernel}")
         width = max(1, channels // 4)
@@ -87,13 +95,14 @@ class MotionGRU(nn.Module):
         self.gate = nn.Conv2d(2 * channels, channels, 1)
 
     def forward(self, h: Tensor, flow: Tensor, trend: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        conv = partial(conv2d_of_concatenation, fused=self.fused)
         e = self.encoder(h)
-        u, r = torch.sigmoid(self.update_reset(torch.cat([e, flow], dim=1))).chunk(2, dim=1)
-        z = torch.tanh(self.candidate(torch.cat([e, r * flow], dim=1)))
+        u, r = torch.sigmoid(conv(self.update_reset, (e, flow))).chunk(2, dim=1)
+        z = torch.tanh(conv(self.candidate, (e, r * flow)))
         trend = trend + self.alpha * (flow - trend)
         flow = u * z + (1 - u) * flow + trend
         decoded = self.decoder_up(self.decoder_mix(self._warp(e, flow)), output_size=h.shape[-2:])
-        g = torch.sigmoid(self.gate(torch.cat([decoded, h], dim=1)))
+        g = torch.sigmoid(conv(self.gate, (decoded, h)))
         return g * h + (1 - g) * decoded, flow, trend
 
     def _warp(self, e: Tensor, flow: Tensor) -> Tensor:
@@ -134,7 +143,7 @@ class MotionRNNCell(RecurrentCell):
             ``"none"`` has no MotionGRU.
         motion_kernel: ``k`` of the MotionGRU (``k**2`` flow fields).
         alpha: the MotionGRU's trend update rate.
-        fused: evaluate each sum of two convolutions as one convolution (same result).
+        fused: the fused gate code of the MIM cell and the MotionGRU (same result).
 
     Raises:
         ValueError: for an unknown mode, a grid smaller than 2x2 with an active MotionGRU, or when
@@ -172,7 +181,9 @@ class MotionRNNCell(RecurrentCell):
         self.mim = MIMCell(channels, kernel_size, blocks=blocks, fused=fused)
         self.motion_gru: MotionGRU | None = None
         if motion != "none":
-            self.motion_gru = MotionGRU(channels, motion_kernel=motion_kernel, alpha=alpha)
+            self.motion_gru = MotionGRU(
+                channels, motion_kernel=motion_kernel, alpha=alpha, fused=fused
+            )
 
     def init_state(
         self, batch: int, height: int, width: int, *, device: torch.device, dtype: torch.dtype

@@ -10,7 +10,9 @@ from torch import Tensor, nn
 
 from msrnn.cells.base import CellOutput, RecurrentCell
 from msrnn.layers import SummedConv2d
+from msrnn.layers.gates import conv2d_of_concatenation
 from msrnn.layers.local_attention import LocalAttention, Window
+from msrnn.layers.lstm_pointwise import lstm_update, stlstm_output
 
 
 class PrecipLSTMState(NamedTuple):
@@ -69,7 +71,11 @@ class PrecipLSTMCell(RecurrentCell):
         channels: input, hidden and memory channels ``C``.
         kernel_size: odd kernel size ``k``.
         window: attention window ``K`` or ``(K_H, K_W)``.
-        fused: evaluate each sum of convolutions as one convolution (same result).
+        fused: evaluate each sum of convolutions, and :math:`W_1 * [C_t, M^s_t, M^d_t, M_t]`,
+            as one convolution and the four state updates and the output through
+            :mod:`msrnn.layers.lstm_pointwise`: the same result, fewer temporaries, and four
+            saved maps less per step (:math:`W_1` keeps its four inputs, not their
+            concatenation). ``gates.fused`` holds the switch.
 
     Raises:
         ValueError, TypeError: for an invalid window.
@@ -121,6 +127,8 @@ class PrecipLSTMCell(RecurrentCell):
         if memory is None:
             raise ValueError(f"{type(self).__name__} needs the zigzag memory M, got None")
         attended = x + self.attention_out(self.attention(x))
+        if self.gates.fused:
+            return self._fused_forward(x, attended, state, memory)
         i, f, g, o = self.gates(attended, state.h).chunk(4, dim=1)
         c = torch.sigmoid(f) * state.c + torch.sigmoid(i) * torch.tanh(g)
         m = _memory_update(self.memory_gates, attended, memory)
@@ -128,6 +136,20 @@ class PrecipLSTMCell(RecurrentCell):
         m_t = _memory_update(self.temporal_gates, x - state.x_prev, state.m_t)
         o = torch.sigmoid(o + self.output_gate(c, m_s, m_t, m))
         h = o * torch.tanh(self.fuse(torch.cat([c, m_s, m_t, m], dim=1)))
+        return CellOutput(h, PrecipLSTMState(h, c, m_s, m_t, x), m)
+
+    def _fused_forward(
+        self, x: Tensor, attended: Tensor, state: PrecipLSTMState, memory: Tensor
+    ) -> CellOutput:
+        """``forward`` after the attention, through :mod:`msrnn.layers.lstm_pointwise`."""
+        ifg, o = self.gates(attended, state.h).split([3 * self.channels, self.channels], dim=1)
+        c, _ = lstm_update(ifg, state.c)
+        m, _ = lstm_update(self.memory_gates(attended, memory), memory)
+        m_s, _ = lstm_update(self.spatial_gates(attended, state.m_s), state.m_s)
+        m_t, _ = lstm_update(self.temporal_gates(x - state.x_prev, state.m_t), state.m_t)
+        memories = (c, m_s, m_t, m)
+        z = conv2d_of_concatenation(self.fuse, memories)
+        h = stlstm_output(o, self.output_gate(*memories), z)
         return CellOutput(h, PrecipLSTMState(h, c, m_s, m_t, x), m)
 
     def extra_repr(self) -> str:

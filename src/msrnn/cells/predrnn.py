@@ -9,7 +9,7 @@ from torch import Tensor, nn
 
 from msrnn.cells.base import CellOutput, RecurrentCell
 from msrnn.layers import SummedConv2d
-from msrnn.layers.gates import summed_conv2d
+from msrnn.layers.gates import conv2d_of_concatenation
 from msrnn.layers.lstm_pointwise import lstm_update, stlstm_output
 
 
@@ -113,7 +113,7 @@ class STLSTMCell(RecurrentCell):
         ifg, o = self.gates(x, state.h).split([3 * self.channels, self.channels], dim=1)
         c, delta_c = lstm_update(ifg, state.c, increment=increment)
         m, delta_m = lstm_update(self.memory_gates(x, memory), memory, increment=increment)
-        z = summed_conv2d((c, m), self.fuse.weight, self.fuse.bias.unsqueeze(0), padding=0)
+        z = conv2d_of_concatenation(self.fuse, (c, m))
         h = stlstm_output(o, self.output_gate(c, m), z)
         aux = {"delta_c": delta_c, "delta_m": delta_m} if increment else None
         return CellOutput(h, STLSTMState(h, c), m, aux)

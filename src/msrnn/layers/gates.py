@@ -43,6 +43,29 @@ def summed_conv2d(
     return _SummedConv.apply(weight, bias, padding, *inputs)
 
 
+def conv2d_of_concatenation(
+    conv: nn.Conv2d, inputs: Sequence[Tensor], *, fused: bool = True
+) -> Tensor:
+    r"""``conv(torch.cat(inputs, dim=1))``, fused through :func:`summed_conv2d`.
+
+    Fused, the result is the same, but autograd keeps the ``inputs`` (tensors a recurrence holds
+    anyway) instead of a new concatenation; ``conv`` must then be an ungrouped, stride-1,
+    undilated convolution with a bias and symmetric zero padding (the cells' gate
+    convolutions). ``fused=False`` evaluates the expression as written (the test oracle).
+
+    Raises:
+        ValueError: for any other convolution when fused.
+    """
+    if not fused:
+        return conv(torch.cat(tuple(inputs), dim=1))
+    padding = conv.padding
+    plain = conv.stride == (1, 1) and conv.dilation == (1, 1) and conv.groups == 1
+    plain = plain and conv.bias is not None and conv.padding_mode == "zeros"
+    if not plain or isinstance(padding, str) or padding[0] != padding[1]:
+        raise ValueError(f"conv2d_of_concatenation needs a plain biased convolution, got {conv}")
+    return summed_conv2d(inputs, conv.weight, conv.bias.unsqueeze(0), padding=padding[0])
+
+
 def _compute_dtype(tensor: Tensor) -> torch.dtype:
     """The dtype autocast would run a convolution of ``tensor`` in (its own without autocast)."""
     device_type = tensor.device.type

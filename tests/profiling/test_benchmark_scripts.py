@@ -1,0 +1,53 @@
+"""``benchmarks/fused_cells.py`` and ``benchmarks/checkpointing.py`` on tiny settings."""
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).parents[2] / "benchmarks"
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(f"{name}_benchmark", BENCHMARKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[spec.name]
+    return module
+
+
+TINY = ["--size", "8", "--batch", "1", "--frames", "3", "--repeats", "1"]
+
+
+def test_fused_cells_compares_equal_models_of_the_chosen_depth(tmp_path, capsys):
+    out = tmp_path / "fused.json"
+    argv = ["--models", "convlstm,predrnn", "--num-layers", "2", *TINY, "--warmup", "0"]
+    assert _load("fused_cells").main([*argv, "--json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert [r["model"] for r in report["models"]] == ["convlstm", "predrnn"]
+    for record in report["models"]:
+        assert record["loss_relative_difference"] < 1e-5  # the same maths
+        assert record["saved_ratio"] < 1  # the fused cells save fewer maps
+        assert record["speedup"] > 0
+    assert "2 layers" in report["markdown"] and "| predrnn |" in capsys.readouterr().out
+
+
+def test_fused_cells_rejects_bad_settings():
+    with pytest.raises(SystemExit):
+        _load("fused_cells").main(["--repeats", "0"])
+
+
+def test_checkpointing_cuts_the_saved_bytes(tmp_path):
+    out = tmp_path / "ckpt.json"
+    argv = ["--models", "convlstm", *TINY, "--max-size-models", "", "--json", str(out)]
+    assert _load("checkpointing").main(argv) == 0
+    report = json.loads(out.read_text())
+    (record,) = report["records"]
+    assert record["saved_bytes_on"] < record["saved_bytes_off"]
+    assert len(record["seconds_on"]) == len(record["seconds_off"]) == 1
+    assert "| convlstm |" in report["markdown"] and report["max_size"] == []
