@@ -320,7 +320,9 @@ def _render_losses(results: Mapping[str, Any] | None) -> list[str]:
         difference = result["relative_difference"]
         change = "n/a" if difference is None else f"{100 * difference:+.2f}%"
         paired = result["paired_differences"]
-        per_seed = "n/a" if paired is None else ", ".join(f"{100 * v:+.1f}%" for v in paired.values())
+        per_seed = (
+            "n/a" if paired is None else ", ".join(f"{100 * v:+.1f}%" for v in paired.values())
+        )
         seconds = statistics.median(run["seconds"] for run in result["runs"].values())
         lines.append(
             f"| {name} | {len(result['runs'])} | {result['mean_last']:.4f} "
