@@ -51,3 +51,21 @@ def test_checkpointing_cuts_the_saved_bytes(tmp_path):
     assert record["saved_bytes_on"] < record["saved_bytes_off"]
     assert len(record["seconds_on"]) == len(record["seconds_off"]) == 1
     assert "| convlstm |" in report["markdown"] and report["max_size"] == []
+
+
+def test_table1_page_rewritten_from_its_cache_is_the_same(tmp_path):
+    table1 = _load("table1")
+    cache, page = tmp_path / "rows.jsonl", tmp_path / "page.md"
+    argv = ["--section", "1", "convlstm", "--size", "8", "--frames", "3", "--repeats", "1"]
+    argv += ["--max-size-models", "none", "--cache", str(cache), "--output", str(page)]
+
+    def lines():  # but the load average, which describes the moment of writing
+        return [line for line in page.read_text().splitlines() if "load average" not in line]
+
+    assert table1.main(argv) == 0
+    rows, first = cache.read_text(), lines()
+    assert table1.main(argv) == 0
+    assert cache.read_text() == rows  # nothing measured again
+    assert lines() == first
+    assert any(line.startswith("| ms-convlstm |") for line in first)
+    assert any("measured 2 times (before each model)" in line for line in first)
