@@ -1,3 +1,5 @@
+from functools import partial
+
 import pytest
 import torch
 
@@ -29,12 +31,12 @@ def _reference_output(o_gates, o_memory, fused):
     return torch.sigmoid(o_gates + o_memory) * torch.tanh(fused)
 
 
-def _update_with_increment(gates, state):
-    return lstm_update(gates, state, increment=True)
+def _update_with_increment(gates, state, **kwargs):
+    return lstm_update(gates, state, increment=True, **kwargs)
 
 
-def _update_only(gates, state):
-    return lstm_update(gates, state)[0]
+def _update_only(gates, state, **kwargs):
+    return lstm_update(gates, state, **kwargs)[0]
 
 
 def _reference_update_only(gates, state):
@@ -161,3 +163,13 @@ def test_fast_tanh_is_accurate_over_the_whole_range_and_writes_out():
 def test_fast_tanh_calls_torch_tanh_for_other_dtypes(dtype):
     x = torch.randn(64, dtype=dtype)
     assert torch.equal(fast_tanh(x), torch.tanh(x))
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_unfused_switch_is_the_autograd_formulation(case):
+    fn, reference, channels = CASES[case]
+    inputs = [_leaf(c, seed) for seed, c in enumerate(channels)]
+    outputs, grads = _outputs_and_grads(partial(fn, fused=False), inputs)
+    expected, expected_grads = _outputs_and_grads(reference, inputs)
+    for got, want in zip((*outputs, *grads), (*expected, *expected_grads), strict=True):
+        assert torch.equal(got, want)

@@ -65,11 +65,5 @@ class ConvLSTMCell(RecurrentCell):
         memory: Tensor | None = None,
         diagonal: Tensor | None = None,
     ) -> CellOutput:
-        gates = self.gates(x, state.h)
-        if self.gates.fused:
-            h, c = convlstm_pointwise(gates, state.c)
-            return CellOutput(h, ConvLSTMState(h, c))
-        i, f, g, o = gates.chunk(4, dim=1)
-        c = torch.sigmoid(f) * state.c + torch.sigmoid(i) * torch.tanh(g)
-        h = torch.sigmoid(o) * torch.tanh(c)
+        h, c = convlstm_pointwise(self.gates(x, state.h), state.c, fused=self.gates.fused)
         return CellOutput(h, ConvLSTMState(h, c))

@@ -54,7 +54,7 @@ class NonStationaryBlock(nn.Module):
         self.output_gate = SummedConv2d([c, c], c, k, fused=fused)
 
     def forward(self, delta: Tensor, n: Tensor) -> tuple[Tensor, Tensor]:
-        n = _update(self.gates(delta, n), n, fused=self.gates.fused)
+        n = lstm_update(self.gates(delta, n), n, fused=self.gates.fused)[0]
         return torch.sigmoid(self.output_gate(delta, n)) * torch.tanh(n), n
 
 
@@ -77,10 +77,9 @@ class StationaryBlock(nn.Module):
 
     def forward(self, d: Tensor, c: Tensor, s: Tensor) -> tuple[Tensor, Tensor]:
         ifg, o = self.gates(d, c).split([3 * s.shape[1], s.shape[1]], dim=1)
-        s = _update(ifg, s, fused=self.gates.fused)
-        if self.gates.fused:
-            return stlstm_output(o, self.output_gate(s), s), s
-        return torch.sigmoid(o + self.output_gate(s)) * torch.tanh(s), s
+        fused = self.gates.fused
+        s = lstm_update(ifg, s, fused=fused)[0]
+        return stlstm_output(o, self.output_gate(s), s, fused=fused), s
 
 
 class MIMCell(RecurrentCell):
@@ -207,18 +206,7 @@ def _memory_and_output(
     Returns :math:`(H_t, M_t, o)`.
     """
     fused = lstm.gates.fused
-    m = _update(lstm.memory_gates(x, memory), memory, fused=fused)
+    m = lstm_update(lstm.memory_gates(x, memory), memory, fused=fused)[0]
     o = torch.sigmoid(o + lstm.output_gate(c, m))
     z = conv2d_of_concatenation(lstm.fuse, (c, m), fused=fused)
     return o * torch.tanh(z), m, o
-
-
-def _update(gates: Tensor, state: Tensor, *, fused: bool) -> Tensor:
-    r""":math:`\sigma(f) \odot S + \sigma(i) \odot \tanh(g)` from ``gates = [i, f, g]``.
-
-    Fused, through :func:`~msrnn.layers.lstm_pointwise.lstm_update` (the same result).
-    """
-    if fused:
-        return lstm_update(gates, state)[0]
-    i, f, g = gates.chunk(3, dim=1)
-    return torch.sigmoid(f) * state + torch.sigmoid(i) * torch.tanh(g)

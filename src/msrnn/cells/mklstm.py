@@ -113,8 +113,5 @@ def _branch(gates: Tensor, c: Tensor, *, fused: bool) -> tuple[Tensor, Tensor]:
 
     Fused, the update goes through :func:`~msrnn.layers.lstm_pointwise.lstm_update`.
     """
-    if fused:
-        ifg, o = gates.split([3 * c.shape[1], c.shape[1]], dim=1)
-        return lstm_update(ifg, c)[0], o
-    i, f, g, o = gates.chunk(4, dim=1)
-    return torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g), o
+    ifg, o = gates.split([3 * c.shape[1], c.shape[1]], dim=1)
+    return lstm_update(ifg, c, fused=fused)[0], o

@@ -29,12 +29,6 @@ class PrecipLSTMState(NamedTuple):
     x_prev: Tensor
 
 
-def _memory_update(conv: SummedConv2d, drive: Tensor, memory: Tensor) -> Tensor:
-    r""":math:`M' = \sigma(f) \odot M + \sigma(i) \odot \tanh(g)`, ``[i, f, g]`` from ``conv``."""
-    i, f, g = conv(drive, memory).chunk(3, dim=1)
-    return torch.sigmoid(f) * memory + torch.sigmoid(i) * torch.tanh(g)
-
-
 class PrecipLSTMCell(RecurrentCell):
     r"""PrecipLSTM cell: local attention (SLAM) and temporal differences (TDM) on an ST-LSTM.
 
@@ -127,29 +121,16 @@ class PrecipLSTMCell(RecurrentCell):
         if memory is None:
             raise ValueError(f"{type(self).__name__} needs the zigzag memory M, got None")
         attended = x + self.attention_out(self.attention(x))
-        if self.gates.fused:
-            return self._fused_forward(x, attended, state, memory)
-        i, f, g, o = self.gates(attended, state.h).chunk(4, dim=1)
-        c = torch.sigmoid(f) * state.c + torch.sigmoid(i) * torch.tanh(g)
-        m = _memory_update(self.memory_gates, attended, memory)
-        m_s = _memory_update(self.spatial_gates, attended, state.m_s)
-        m_t = _memory_update(self.temporal_gates, x - state.x_prev, state.m_t)
-        o = torch.sigmoid(o + self.output_gate(c, m_s, m_t, m))
-        h = o * torch.tanh(self.fuse(torch.cat([c, m_s, m_t, m], dim=1)))
-        return CellOutput(h, PrecipLSTMState(h, c, m_s, m_t, x), m)
-
-    def _fused_forward(
-        self, x: Tensor, attended: Tensor, state: PrecipLSTMState, memory: Tensor
-    ) -> CellOutput:
-        """``forward`` after the attention, through :mod:`msrnn.layers.lstm_pointwise`."""
+        fused = self.gates.fused
         ifg, o = self.gates(attended, state.h).split([3 * self.channels, self.channels], dim=1)
-        c, _ = lstm_update(ifg, state.c)
-        m, _ = lstm_update(self.memory_gates(attended, memory), memory)
-        m_s, _ = lstm_update(self.spatial_gates(attended, state.m_s), state.m_s)
-        m_t, _ = lstm_update(self.temporal_gates(x - state.x_prev, state.m_t), state.m_t)
+        c, _ = lstm_update(ifg, state.c, fused=fused)
+        m, _ = lstm_update(self.memory_gates(attended, memory), memory, fused=fused)
+        m_s, _ = lstm_update(self.spatial_gates(attended, state.m_s), state.m_s, fused=fused)
+        drive = x - state.x_prev
+        m_t, _ = lstm_update(self.temporal_gates(drive, state.m_t), state.m_t, fused=fused)
         memories = (c, m_s, m_t, m)
-        z = conv2d_of_concatenation(self.fuse, memories)
-        h = stlstm_output(o, self.output_gate(*memories), z)
+        z = conv2d_of_concatenation(self.fuse, memories, fused=fused)
+        h = stlstm_output(o, self.output_gate(*memories), z, fused=fused)
         return CellOutput(h, PrecipLSTMState(h, c, m_s, m_t, x), m)
 
     def extra_repr(self) -> str:

@@ -94,26 +94,13 @@ class STLSTMCell(RecurrentCell):
     ) -> CellOutput:
         if memory is None:
             raise ValueError(f"{type(self).__name__} needs the zigzag memory M, got None")
-        if self.gates.fused:
-            return self._fused_forward(x, state, memory)
-        i, f, g, o = self.gates(x, state.h).chunk(4, dim=1)
-        delta_c = torch.sigmoid(i) * torch.tanh(g)
-        c = torch.sigmoid(f) * state.c + delta_c
-        i_m, f_m, g_m = self.memory_gates(x, memory).chunk(3, dim=1)
-        delta_m = torch.sigmoid(i_m) * torch.tanh(g_m)
-        m = torch.sigmoid(f_m) * memory + delta_m
-        o = torch.sigmoid(o + self.output_gate(c, m))
-        h = o * torch.tanh(self.fuse(torch.cat([c, m], dim=1)))
-        aux = {"delta_c": delta_c, "delta_m": delta_m} if self.return_increments else None
-        return CellOutput(h, STLSTMState(h, c), m, aux)
-
-    def _fused_forward(self, x: Tensor, state: STLSTMState, memory: Tensor) -> CellOutput:
-        """``forward`` through :mod:`msrnn.layers.lstm_pointwise` (the same equations)."""
-        increment = self.return_increments
+        fused, increment = self.gates.fused, self.return_increments
         ifg, o = self.gates(x, state.h).split([3 * self.channels, self.channels], dim=1)
-        c, delta_c = lstm_update(ifg, state.c, increment=increment)
-        m, delta_m = lstm_update(self.memory_gates(x, memory), memory, increment=increment)
-        z = conv2d_of_concatenation(self.fuse, (c, m))
-        h = stlstm_output(o, self.output_gate(c, m), z)
+        c, delta_c = lstm_update(ifg, state.c, increment=increment, fused=fused)
+        m, delta_m = lstm_update(
+            self.memory_gates(x, memory), memory, increment=increment, fused=fused
+        )
+        z = conv2d_of_concatenation(self.fuse, (c, m), fused=fused)
+        h = stlstm_output(o, self.output_gate(c, m), z, fused=fused)
         aux = {"delta_c": delta_c, "delta_m": delta_m} if increment else None
         return CellOutput(h, STLSTMState(h, c), m, aux)

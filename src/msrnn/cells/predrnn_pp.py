@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Literal, NamedTuple
 
 import torch
@@ -129,25 +130,10 @@ class CausalLSTMCell(RecurrentCell):
         if self.highway == "active":
             z = self.ghu(x, z)
             x = z
-        if self.fused:
-            return self._fused_forward(x, state, memory, z)
-        i, f, g = self.cell_gates(torch.cat([x, state.h, state.c], dim=1)).chunk(3, dim=1)
-        c = torch.sigmoid(f) * state.c + torch.sigmoid(i) * torch.tanh(g)
-        i_m, f_m, g_m = self.memory_gates(torch.cat([x, c, memory], dim=1)).chunk(3, dim=1)
-        m = torch.sigmoid(f_m) * torch.tanh(self.memory_transform(memory))
-        m = m + torch.sigmoid(i_m) * torch.tanh(g_m)
-        o = torch.tanh(self.output_gate(torch.cat([x, c, m], dim=1)))
-        h = o * torch.tanh(self.fuse(torch.cat([c, m], dim=1)))
-        return CellOutput(h, CausalLSTMState(h, c, z), m)
-
-    def _fused_forward(
-        self, x: Tensor, state: CausalLSTMState, memory: Tensor, z: Tensor | None
-    ) -> CellOutput:
-        """``forward`` after the GHU, through the fused functions (the same equations)."""
-        conv = conv2d_of_concatenation
-        c, _ = lstm_update(conv(self.cell_gates, (x, state.h, state.c)), state.c)
+        conv = partial(conv2d_of_concatenation, fused=self.fused)
+        c, _ = lstm_update(conv(self.cell_gates, (x, state.h, state.c)), state.c, fused=self.fused)
         transformed = torch.tanh(self.memory_transform(memory))
-        m, _ = lstm_update(conv(self.memory_gates, (x, c, memory)), transformed)
+        m, _ = lstm_update(conv(self.memory_gates, (x, c, memory)), transformed, fused=self.fused)
         o = torch.tanh(conv(self.output_gate, (x, c, m)))
         h = o * torch.tanh(conv(self.fuse, (c, m)))
         return CellOutput(h, CausalLSTMState(h, c, z), m)

@@ -51,7 +51,9 @@ def fast_tanh(x: Tensor, out: Tensor | None = None) -> Tensor:
     return torch.sigmoid(out, out=out).mul_(2).sub_(1)
 
 
-def convlstm_pointwise(gates: Tensor, c_prev: Tensor) -> tuple[Tensor, Tensor]:
+def convlstm_pointwise(
+    gates: Tensor, c_prev: Tensor, *, fused: bool = True
+) -> tuple[Tensor, Tensor]:
     r"""The ConvLSTM update from its gate pre-activations.
 
     .. math::
@@ -67,6 +69,7 @@ def convlstm_pointwise(gates: Tensor, c_prev: Tensor) -> tuple[Tensor, Tensor]:
     Args:
         gates: pre-activations of the input, forget, candidate and output gates.
         c_prev: the previous cell state :math:`C_{t-1}`.
+        fused: ``False`` evaluates the equations with autograd's operators (the test oracle).
 
     Returns:
         ``(H_t, C_t)``.
@@ -74,11 +77,15 @@ def convlstm_pointwise(gates: Tensor, c_prev: Tensor) -> tuple[Tensor, Tensor]:
     Shape:
         ``gates``: ``(B, 4C, H, W)``; ``c_prev`` and both outputs: ``(B, C, H, W)``.
     """
-    return _ConvLSTMPointwise.apply(gates, c_prev)
+    if fused:
+        return _ConvLSTMPointwise.apply(gates, c_prev)
+    i, f, g, o = gates.chunk(4, dim=1)
+    c = torch.sigmoid(f) * c_prev + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c), c
 
 
 def lstm_update(
-    gates: Tensor, state: Tensor, *, increment: bool = False
+    gates: Tensor, state: Tensor, *, increment: bool = False, fused: bool = True
 ) -> tuple[Tensor, Tensor | None]:
     r"""An LSTM state update from input, forget and candidate pre-activations.
 
@@ -95,6 +102,7 @@ def lstm_update(
         state: the previous state :math:`S_{t-1}`.
         increment: also return :math:`\Delta` (PredRNN-V2's decoupling loss reads it); otherwise
             it is never materialised.
+        fused: ``False`` evaluates the equations with autograd's operators (the test oracle).
 
     Returns:
         ``(S_t, Δ)``, with ``Δ`` ``None`` unless ``increment``.
@@ -102,12 +110,16 @@ def lstm_update(
     Shape:
         ``gates``: ``(B, 3C, H, W)``; ``state`` and the outputs: ``(B, C, H, W)``.
     """
+    if not fused:
+        i, f, g = gates.chunk(3, dim=1)
+        delta = torch.sigmoid(i) * torch.tanh(g)
+        return torch.sigmoid(f) * state + delta, delta if increment else None
     if increment:
         return _LSTMUpdate.apply(gates, state, True)
     return _LSTMUpdate.apply(gates, state, False), None
 
 
-def stlstm_output(o_gates: Tensor, o_memory: Tensor, fused: Tensor) -> Tensor:
+def stlstm_output(o_gates: Tensor, o_memory: Tensor, z: Tensor, *, fused: bool = True) -> Tensor:
     r"""ST-LSTM's hidden state: :math:`H_t = \sigma(o' + o_{CM}) \odot \tanh(Z)`.
 
     :math:`o'` is the output-gate block of the input and hidden convolutions,
@@ -118,7 +130,8 @@ def stlstm_output(o_gates: Tensor, o_memory: Tensor, fused: Tensor) -> Tensor:
     Args:
         o_gates: :math:`o'`.
         o_memory: :math:`o_{CM}`.
-        fused: :math:`Z`.
+        z: :math:`Z`.
+        fused: ``False`` evaluates the expression with autograd's operators (the test oracle).
 
     Returns:
         :math:`H_t`.
@@ -126,7 +139,9 @@ def stlstm_output(o_gates: Tensor, o_memory: Tensor, fused: Tensor) -> Tensor:
     Shape:
         all tensors ``(B, C, H, W)``.
     """
-    return _STLSTMOutput.apply(o_gates, o_memory, fused)
+    if not fused:
+        return torch.sigmoid(o_gates + o_memory) * torch.tanh(z)
+    return _STLSTMOutput.apply(o_gates, o_memory, z)
 
 
 def _activate(gates: Tensor, tanh_block: int, blocks: int) -> Tensor:
