@@ -22,6 +22,7 @@ from pathlib import Path
 
 import torch
 
+from msrnn.allocator import retain_freed_memory
 from msrnn.models import build_model
 from msrnn.profiling.dry_run import activation_counter
 from msrnn.profiling.max_size import find_max_size
@@ -144,4 +145,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    retain_freed_memory()  # as the msrnn command does; not in main(), which tests call
     sys.exit(main())

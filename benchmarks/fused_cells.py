@@ -38,6 +38,7 @@ from pathlib import Path
 
 import torch
 
+from msrnn.allocator import heap_setting, retain_freed_memory
 from msrnn.models import build_model
 from msrnn.profiling.dry_run import activation_counter
 from msrnn.profiling.profile import random_frames
@@ -110,6 +111,7 @@ def machine() -> dict:
         "cpu_capability": torch.backends.cpu.get_cpu_capability(),
         "torch": torch.__version__,
         "load_average": os.getloadavg(),
+        "heap": heap_setting(),
     }
 
 
@@ -191,4 +193,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    retain_freed_memory()  # as the msrnn command does; not in main(), which tests call
     sys.exit(main())

@@ -42,6 +42,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from msrnn.allocator import heap_setting, retain_freed_memory
 from msrnn.models import build_model, list_models
 from msrnn.profiling.flops import count_flops
 from msrnn.profiling.profile import random_frames
@@ -390,6 +391,7 @@ def machine() -> dict[str, Any]:
         "mkldnn_bf16": bool(torch.ops.mkldnn._is_mkldnn_bf16_supported()),
         "threads": torch.get_num_threads(),
         "torch": torch.__version__,
+        "heap": heap_setting(),
     }
 
 
@@ -460,4 +462,5 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    retain_freed_memory()  # as the msrnn command does; not in main(), which tests call
     sys.exit(main())

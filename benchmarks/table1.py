@@ -34,6 +34,7 @@ from pathlib import Path
 
 import torch
 
+from msrnn.allocator import heap_setting, retain_freed_memory
 from msrnn.models import build_model, list_models
 from msrnn.profiling.flops import conv_ceiling
 from msrnn.profiling.max_size import find_max_size
@@ -78,6 +79,7 @@ def machine() -> list[str]:
         f"torch {torch.__version__}, {torch.get_num_threads()} intra-op threads, "
         f"CPU capability {torch.backends.cpu.get_cpu_capability()}",
         "load average at start (1, 5, 15 min): " + ", ".join(f"{x:.1f}" for x in os.getloadavg()),
+        f"heap: {heap_setting()}",
     ]
     if torch.cuda.is_available():
         lines.append(f"GPU: {torch.cuda.get_device_name()}")
@@ -325,4 +327,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    retain_freed_memory()  # as the msrnn command does; not in main(), which tests call
     sys.exit(main())

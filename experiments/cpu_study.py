@@ -12,6 +12,7 @@ are skipped). Then run ``python experiments/make_results.py`` to rewrite docs/re
 import argparse
 from pathlib import Path
 
+from msrnn.allocator import retain_freed_memory
 from msrnn.experiments.cpu_study import STUDY_MODELS, STUDY_SEEDS, run_study
 
 HERE = Path(__file__).resolve().parent
@@ -34,4 +35,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    retain_freed_memory()  # as the msrnn command does
     main()

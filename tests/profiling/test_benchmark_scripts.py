@@ -1,4 +1,4 @@
-"""``benchmarks/fused_cells.py`` and ``benchmarks/checkpointing.py`` on tiny settings."""
+"""The benchmark scripts (fused_cells, checkpointing, table1, allocator) on tiny settings."""
 
 import importlib.util
 import json
@@ -69,3 +69,22 @@ def test_table1_page_rewritten_from_its_cache_is_the_same(tmp_path):
     assert lines() == first
     assert any(line.startswith("| ms-convlstm |") for line in first)
     assert any("measured 2 times (before each model)" in line for line in first)
+
+
+def test_allocator_times_both_heap_settings_in_their_own_processes(tmp_path):
+    out = tmp_path / "heap.json"
+    argv = ["--models", "convlstm", *TINY, "--warmup", "0", "--json", str(out)]
+    assert _load("allocator").main(argv) == 0
+    report = json.loads(out.read_text())
+    (record,) = report["models"]
+    for setting in ("system", "retained"):
+        run = record["runs"][setting]
+        assert len(run["seconds"]) == len(run["minor_faults"]) == 1
+        assert run["peak_rss"][0] > 2**20
+    assert record["speedup"] > 0 and "| convlstm |" in report["markdown"]
+
+
+def test_allocator_refuses_to_compare_when_the_environment_chose(monkeypatch, capsys):
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "2")
+    assert _load("allocator").main(["--models", "convlstm", *TINY]) == 2
+    assert "MALLOC_ARENA_MAX=2" in capsys.readouterr().out
