@@ -5,7 +5,7 @@ block larger than its mmap threshold (which grows with use, up to 32 MiB) with a
 and unmaps it again on ``free``; the next step's tensor of the same size then page-faults every
 4 KiB page, and the kernel zeroes each one. Models whose step makes tensors above 32 MiB
 (TrajGRU at batch 4: its ``L`` warped states, 40 MiB per layer and step) spend much of their
-step in the kernel that way: 18 s of a 44 s step, measured with ``getrusage``
+step in the kernel that way: 17 s of a 40 s step, measured with ``getrusage``
 (``benchmarks/allocator.py``). Every other model keeps its tensors below the threshold and gains
 little.
 

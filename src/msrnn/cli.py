@@ -127,7 +127,7 @@ def entry() -> int:
     """The ``msrnn`` console script: :func:`main` in a process that keeps its freed memory.
 
     :func:`msrnn.allocator.retain_freed_memory` spares training steps the page faults of
-    re-mapping their large tensors (TrajGRU at batch 4 runs almost twice as fast). It changes the
+    re-mapping their large tensors (TrajGRU at batch 4 runs 1.6x faster). It changes the
     whole process, so only the console script calls it, not :func:`main`, which tests and
     library users call in their own processes.
     """
