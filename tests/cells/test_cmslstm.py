@@ -7,6 +7,7 @@ from msrnn.cells.cmslstm import (
     CMSLSTMCell,
     SpatiotemporalExpression,
     _bands,
+    _query_groups,
 )
 from msrnn.cells.convlstm import ConvLSTMState
 from tests.cells.conftest import conv, random_state, summed
@@ -130,3 +131,32 @@ def test_presets_build_the_same_parameters():
     assert {n: p.shape for n, p in paper.named_parameters()} == {
         n: p.shape for n, p in clean.named_parameters()
     }
+
+
+@pytest.mark.parametrize(
+    ("threads", "tokens", "items", "groups"),
+    [(2, 8192, 1, 2), (2, 2048, 4, 1), (4, 12, 1, 4), (5, 12, 1, 4), (8, 6, 2, 3), (1, 8, 1, 1)],
+)
+def test_query_groups_give_each_thread_an_item(monkeypatch, threads, tokens, items, groups):
+    monkeypatch.setattr(torch, "get_num_threads", lambda: threads)
+    assert _query_groups(tokens, items, torch.device("cpu")) == groups
+    assert _query_groups(tokens, items, torch.device("meta")) == 1
+
+
+@pytest.mark.parametrize("scale", [1, 2])
+def test_query_groups_leave_values_and_gradients_unchanged(monkeypatch, scale):
+    torch.manual_seed(0)
+    block = BlockSelfAttention(3, scale=scale).double()
+    pair = torch.randn(2, 3, 4, 6, dtype=torch.float64, requires_grad=True)
+
+    def run(threads):
+        monkeypatch.setattr(torch, "get_num_threads", lambda: threads)
+        out = block(pair)
+        grads = torch.autograd.grad(out.square().sum(), [pair, *block.parameters()])
+        return out, grads
+
+    single, single_grads = run(1)  # one group
+    grouped, grouped_grads = run(8)  # 2 * 3 * 2 / scale**2 tokens in up to 8 groups
+    assert torch.allclose(grouped, single, atol=1e-12)
+    for a, b in zip(grouped_grads, single_grads, strict=True):
+        assert torch.allclose(a, b, atol=1e-12)

@@ -17,6 +17,17 @@ def test_convolution_flops_by_hand():
     assert count_flops(lambda: F.conv2d(x, w, padding=1).sum().backward())[1] == 3 * forward
 
 
+def test_cpu_attention_flops_by_hand():
+    # batch 2, 3 heads, 5 queries, 7 keys, 4 channels: QK^T and PV, 2 * 2*3*5*7*4 FLOPs each
+    q = torch.rand(2, 3, 5, 4, requires_grad=True)
+    k, v = torch.rand(2, 3, 7, 4, requires_grad=True), torch.rand(2, 3, 7, 4, requires_grad=True)
+    forward = 2 * (2 * 2 * 3 * 5 * 7 * 4)
+    assert count_flops(lambda: F.scaled_dot_product_attention(q, k, v))[1] == forward
+    # backward: the scores again, then dP, dV, dQ and dK (five products)
+    step = count_flops(lambda: F.scaled_dot_product_attention(q, k, v).sum().backward())[1]
+    assert step == forward + 5 * forward // 2
+
+
 def test_conv_ceiling_counts_and_times_forward_and_backward():
     ceiling = conv_ceiling(CPU, batch=1, in_channels=2, out_channels=4, size=8, repeats=2)
     assert ceiling.flops == 3 * 2 * 1 * 4 * 8 * 8 * 2 * 9

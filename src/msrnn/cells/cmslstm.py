@@ -26,22 +26,46 @@ def _bands(length: int, parts: int) -> list[slice]:
     return [slice(a, b) for a, b in pairwise(accumulate(sizes, initial=0)) if b > a]
 
 
-def _attend(q: Tensor, k: Tensor, v: Tensor) -> Tensor:
-    """Unscaled softmax self-attention over every position of one block of both maps.
+def _query_groups(tokens: int, items: int, device: torch.device) -> int:
+    """How many groups to split each item's queries into for the attention kernel.
 
-    ``q, k, v`` are ``(2B, C, hb, wb)``: the first ``B`` rows belong to the hidden-state map, the
-    last ``B`` to the cell-state map; each sample attends over its ``2 * hb * wb`` positions.
+    PyTorch's CPU attention kernel parallelises its backward over batch items and heads only, so
+    one sample's whole-grid attention would run on one thread. Queries attend independently, so
+    they can be split into groups (as heads sharing the keys and values): the largest divisor of
+    ``tokens`` not above the threads per item. Other devices split work inside an item already
+    (1 group).
+    """
+    if device.type != "cpu":
+        return 1
+    wanted = -(-torch.get_num_threads() // items)
+    divisors = [d for d in range(1, min(wanted, tokens) + 1) if tokens % d == 0]
+    return divisors[-1]
+
+
+def _attend(q: Tensor, k: Tensor, v: Tensor, blocks: int) -> Tensor:
+    """Unscaled softmax self-attention inside each of ``blocks x blocks`` equal blocks of a pair.
+
+    ``q, k, v`` are ``(2B, C, h, w)`` with ``h`` and ``w`` divisible by ``blocks``: the first
+    ``B`` rows belong to the hidden-state map, the last ``B`` to the cell-state map; each position
+    attends over the ``2 (h / blocks) (w / blocks)`` positions of its block in both maps of its
+    sample. Every block of every sample is one item of a single batched attention call.
     """
     pair_batch, channels, height, width = q.shape
-    batch = pair_batch // 2
+    batch, hb, wb = pair_batch // 2, height // blocks, width // blocks
+    items, tokens = batch * blocks * blocks, 2 * hb * wb
+    groups = _query_groups(tokens, items, q.device)
 
-    def tokens(t: Tensor) -> Tensor:
-        t = t.reshape(2, batch, channels, height, width).permute(1, 0, 3, 4, 2)
-        return t.reshape(batch, 1, 2 * height * width, channels)
+    def as_tokens(t: Tensor) -> Tensor:
+        t = t.reshape(2, batch, channels, blocks, hb, blocks, wb)
+        t = t.permute(1, 3, 5, 0, 4, 6, 2)  # (B, block row, block column, map, y, x, C)
+        return t.reshape(items, 1, tokens, channels)
 
-    out = F.scaled_dot_product_attention(tokens(q), tokens(k), tokens(v), scale=1.0)
-    out = out.reshape(batch, 2, height, width, channels).permute(1, 0, 4, 2, 3)
-    return out.reshape(pair_batch, channels, height, width)
+    keys = as_tokens(k).expand(items, groups, tokens, channels)
+    values = as_tokens(v).expand(items, groups, tokens, channels)
+    queries = as_tokens(q).reshape(items, groups, tokens // groups, channels)
+    out = F.scaled_dot_product_attention(queries, keys, values, scale=1.0)
+    out = out.reshape(batch, blocks, blocks, 2, hb, wb, channels)
+    return out.permute(3, 0, 6, 1, 4, 2, 5).reshape(pair_batch, channels, height, width)
 
 
 class BlockSelfAttention(nn.Module):
@@ -55,7 +79,9 @@ class BlockSelfAttention(nn.Module):
         p \in \mathcal B
 
     (no :math:`1/\sqrt{C}` scaling, as the CMS-LSTM code). Rows are split into ``s`` bands whose
-    heights differ by at most one, columns likewise, so any frame size works.
+    heights differ by at most one, columns likewise, so any frame size works. When ``s`` divides
+    both sides, all blocks of all samples go through one batched attention call; otherwise one
+    call per block.
 
     Args:
         channels: channels ``C`` of both maps.
@@ -73,11 +99,14 @@ class BlockSelfAttention(nn.Module):
 
     def forward(self, pair: Tensor) -> Tensor:
         q, k, v = self.qkv(pair).chunk(3, dim=1)
+        height, width = pair.shape[-2:]
+        if height % self.scale == 0 and width % self.scale == 0:
+            return _attend(q, k, v, self.scale)
         rows = []
-        for r in _bands(pair.shape[-2], self.scale):
+        for r in _bands(height, self.scale):
             blocks = [
-                _attend(q[..., r, c], k[..., r, c], v[..., r, c])
-                for c in _bands(pair.shape[-1], self.scale)
+                _attend(q[..., r, c], k[..., r, c], v[..., r, c], blocks=1)
+                for c in _bands(width, self.scale)
             ]
             rows.append(torch.cat(blocks, dim=-1))
         return torch.cat(rows, dim=-2)

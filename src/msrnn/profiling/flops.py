@@ -8,16 +8,40 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-from torch.utils.flop_counter import FlopCounterMode
+from torch.utils.flop_counter import (
+    FlopCounterMode,
+    sdpa_backward_flop_count,
+    sdpa_flop_count,
+)
 
 from msrnn.profiling.timing import Timing, time_calls
+
+
+def _cpu_attention_flops(query, key, value, *args, out_shape=None, **kwargs) -> int:
+    """``QK^T`` and ``PV``: ``4 L_q L_k C`` per item and head."""
+    return sdpa_flop_count(query, key, value)
+
+
+def _cpu_attention_backward_flops(grad_out, query, key, value, *args, out_shape=None, **kwargs):
+    """The scores recomputed, then the gradients of ``P``, ``V``, ``Q`` and ``K``: 2.5x forward."""
+    return sdpa_backward_flop_count(grad_out, query, key, value)
+
+
+# PyTorch's counter knows the CUDA attention kernels but not the CPU one (torch 2.4-2.13).
+_CPU_ATTENTION = {
+    torch.ops.aten._scaled_dot_product_flash_attention_for_cpu: _cpu_attention_flops,
+    torch.ops.aten._scaled_dot_product_flash_attention_for_cpu_backward: (
+        _cpu_attention_backward_flops
+    ),
+}
 
 
 def count_flops(fn: Callable[[], Any]) -> tuple[Any, int]:
     """Run ``fn`` and count the floating-point operations of its matrix products.
 
     :class:`torch.utils.flop_counter.FlopCounterMode` counts convolutions (forward and
-    backward), matrix products and attention, two FLOPs per multiply-accumulate; element-wise
+    backward), matrix products and attention (also PyTorch's CPU attention kernel, which the
+    counter does not know), two FLOPs per multiply-accumulate; element-wise
     operations (gate non-linearities, pooling, sums) are not counted. They are a few percent of a
     ConvRNN's arithmetic.
 
@@ -32,7 +56,7 @@ def count_flops(fn: Callable[[], Any]) -> tuple[Any, int]:
         >>> count_flops(lambda: x @ w)[1]  # 2 * 3 * 4 multiply-accumulates
         48
     """
-    with FlopCounterMode(display=False) as counter:
+    with FlopCounterMode(display=False, custom_mapping=_CPU_ATTENTION) as counter:
         result = fn()
     return result, counter.get_total_flops()
 
