@@ -109,8 +109,9 @@ class MotionGRU(nn.Module):
         """Masked warps of ``e`` by its own sample's fields, flattened to ``(B, C_e K, h, w)``."""
         batch, width, height, breadth = e.shape
         fields = flow.reshape(batch, self.fields, 2, height, breadth)
-        warped = multi_warp(e, fields) * torch.sigmoid(self.mask(e)).unsqueeze(2)
-        return warped.transpose(1, 2).reshape(batch, width * self.fields, height, breadth)
+        warped = multi_warp(e, fields).transpose(1, 2)  # (B, C_e, K, h, w): a free view
+        masked = warped * torch.sigmoid(self.mask(e)).unsqueeze(1)
+        return masked.view(batch, width * self.fields, height, breadth)
 
     def extra_repr(self) -> str:
         return f"fields={self.fields}, alpha={self.alpha}"
