@@ -22,7 +22,8 @@ def _reference(cell, x, h):
     flows = conv(cell.flow_out, hidden)
     warped = [_warp(h, -flows[:, 2 * link : 2 * link + 2]) for link in range(cell.links)]
     z_x, r_x, h_x = conv(cell.input_gates, x).chunk(3, dim=1)
-    z_h, r_h, h_h = conv(cell.state_gates, torch.cat(warped, dim=1)).chunk(3, dim=1)
+    channel_major = torch.stack(warped, dim=2).flatten(1, 2)  # input channel c * L + l
+    z_h, r_h, h_h = conv(cell.state_gates, channel_major).chunk(3, dim=1)
     z, r = torch.sigmoid(z_x + z_h), torch.sigmoid(r_x + r_h)
     candidate = F.leaky_relu(h_x + r * h_h, 0.2)
     return (1 - z) * candidate + z * h
@@ -50,7 +51,8 @@ def test_zero_flow_reads_the_unwarped_state():
         cell.flow_out.bias.zero_()
     x, h, *_ = random_state(1, 3, 5, 6)
     z_x, r_x, h_x = conv(cell.input_gates, x).chunk(3, dim=1)
-    z_h, r_h, h_h = conv(cell.state_gates, torch.cat([h, h], dim=1)).chunk(3, dim=1)
+    both_links = torch.stack([h, h], dim=2).flatten(1, 2)  # channel-major, as the cell reads
+    z_h, r_h, h_h = conv(cell.state_gates, both_links).chunk(3, dim=1)
     z, r = torch.sigmoid(z_x + z_h), torch.sigmoid(r_x + r_h)
     expected = (1 - z) * F.leaky_relu(h_x + r * h_h, 0.2) + z * h
     assert torch.allclose(cell(x, TrajGRUState(h)).hidden, expected, atol=1e-6)

@@ -50,7 +50,7 @@ class TrajGRUCell(RecurrentCell):
 
     The ``L`` warps run as one call that samples :math:`H_{t-1}` at all links' positions
     (:func:`msrnn.layers.warp.multi_warp`), so autograd keeps :math:`H_{t-1}` once, not ``L``
-    copies of it, and the projection reads its channel-major result without a copy.
+    copies of it, and :math:`P` reads its channel-major result without a copy.
 
     Args:
         channels: input and hidden channels ``C``.
@@ -75,6 +75,9 @@ class TrajGRUCell(RecurrentCell):
       (MODEL_SPEC §4.2, §10.6).
     * Gate order ``[z, r, h]`` in both projections (the first release uses ``[r, z, h]``): a
       permutation of output channels, the same family of functions.
+    * :math:`P` reads the warped maps channel-major (input channel ``c L + l``, the layout
+      :func:`~msrnn.layers.warp.multi_warp` produces) where the reference concatenates them
+      link-major (``l C + c``): a permutation of input channels, the same family of functions.
     """
 
     def __init__(
@@ -126,24 +129,13 @@ class TrajGRUCell(RecurrentCell):
         h = state.h
         warped = multi_warp(h, -self.flows(x, h))  # (B, L, C, h, w)
         z_x, r_x, h_x = self.input_gates(x).chunk(3, dim=1)
-        z_h, r_h, h_h = self._project(warped).chunk(3, dim=1)
+        # channel-major (B, C L, h, w): a free view of multi_warp's result
+        z_h, r_h, h_h = self.state_gates(warped.transpose(1, 2).flatten(1, 2)).chunk(3, dim=1)
         z = torch.sigmoid(z_x + z_h)
         r = torch.sigmoid(r_x + r_h)
         candidate = F.leaky_relu(h_x + r * h_h, _SLOPE)
         h_new = (1 - z) * candidate + z * h
         return CellOutput(h_new, TrajGRUState(h_new))
-
-    def _project(self, warped: Tensor) -> Tensor:
-        r""":math:`P * [\tilde H_1, \dots, \tilde H_L]` with ``warped`` ``(B, L, C, h, w)``.
-
-        :func:`~msrnn.layers.warp.multi_warp` lays the maps out channel-major, so the
-        projection reads them as ``(B, C L, h, w)`` (a free view) with its weight's input
-        channels reordered from link-major (``l C + c``) to match (``c L + l``).
-        """
-        channel_major = warped.transpose(1, 2).flatten(1, 2)
-        weight = self.state_gates.weight
-        weight = weight.unflatten(1, (self.links, self.channels)).transpose(1, 2).flatten(1, 2)
-        return F.conv2d(channel_major, weight, self.state_gates.bias)
 
     def extra_repr(self) -> str:
         return f"{super().extra_repr()}, links={self.links}"
