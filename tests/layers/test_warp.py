@@ -152,6 +152,16 @@ def test_low_precision_flow_keeps_the_image_dtype():
     assert torch.allclose(out, _grid_sample_warp(image, flow.float()), atol=1e-5)
 
 
+def test_bfloat16_image_is_sampled_in_single_precision():
+    image = torch.randn(2, 3, 5, 6).bfloat16().requires_grad_()
+    flows = 4 * torch.rand(2, 3, 2, 5, 6) - 2
+    out = multi_warp(image, flows)
+    out.float().sum().backward()
+    assert out.dtype == torch.bfloat16 and image.grad.dtype == torch.bfloat16
+    # rounded to bfloat16 once, at the end
+    assert torch.equal(out, multi_warp(image.detach().float(), flows).bfloat16())
+
+
 def test_non_finite_flow_stays_local():
     image = torch.randn(1, 2, 4, 4)
     flow = torch.zeros(1, 2, 4, 4)
