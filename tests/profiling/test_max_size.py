@@ -1,6 +1,7 @@
 import pytest
 import torch
 
+from msrnn.profiling import max_size
 from msrnn.profiling.max_size import (
     LinearLaw,
     find_max_size,
@@ -63,6 +64,17 @@ def test_dry_run_search_on_a_tiny_model():
     assert report.to_dict()["result"]["side"] == side
 
 
+@pytest.mark.parametrize("name", ["cms-lstm", "ms-cms-lstm"])
+def test_dry_run_traces_the_cpu_attention_kernel(name):
+    # find_max_size first checks, at its smallest side, that the traced step saves exactly the
+    # bytes of a real CPU step; on meta the attention would otherwise store its L x L matrix.
+    build = lambda: tiny_model(name, num_layers=2)  # noqa: E731
+    report = find_max_size(build, 256 * 2**20, batch=1, frames=3)
+    assert report.dry_run and report.result.side >= 32
+    meta = build().to("meta")
+    assert max_size._saved_bytes(meta, 32) == max_size._saved_bytes(build(), 32)
+
+
 def test_bf16_search_on_a_cpu_is_refused():
     with pytest.raises(ValueError, match="bf16-mixed cannot be traced"):
         find_max_size(
@@ -75,7 +87,6 @@ def test_linear_law_bytes_at():
 
 
 def test_checkpointed_measure_adds_the_one_recomputed_step(monkeypatch):
-    from msrnn.profiling import max_size
 
     plain = tiny_model("ms-convlstm", num_layers=3).to("meta")
     checkpointed = tiny_model("ms-convlstm", num_layers=3, checkpointing=True).to("meta")

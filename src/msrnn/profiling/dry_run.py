@@ -5,8 +5,9 @@ formulas do not depend on it. On ``meta`` tensors every operation only computes 
 training step at a frame size far beyond the machine's memory is traced in milliseconds, and the
 saved-tensor count equals the one on CPU for every operation whose saved tensors do not depend on
 the kernel chosen. The exception is fused attention (``scaled_dot_product_attention``), whose CPU
-and CUDA kernels keep a log-sum-exp where the reference path on ``meta`` keeps the attention
-matrix; callers compare one dry run with one real run before trusting it (see
+and CUDA kernels keep a log-sum-exp where the fallback that ``meta`` tensors take keeps the
+attention matrix (CMS-LSTM therefore calls the CPU kernel's own op on ``meta``); callers compare
+one dry run with one real run before trusting it (see
 :func:`msrnn.profiling.max_size.training_memory_measure`).
 """
 

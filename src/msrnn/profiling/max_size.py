@@ -256,8 +256,8 @@ def _check_dry_run(build: Callable[[], Forecaster], meta_model: Forecaster, side
     if real != traced:
         raise ValueError(
             f"a dry run of this model counts {traced:,} saved bytes where a CPU step saves "
-            f"{real:,} (some of its kernels save different tensors on each device, e.g. fused "
-            "attention); run --max-size on the target GPU with --device cuda"
+            f"{real:,} (some of its kernels save different tensors on each device); run "
+            "--max-size on the target GPU with --device cuda"
         )
 
 
