@@ -40,11 +40,11 @@ def test_counter_choice():
     assert activation_counter(torch.device("cpu")) is saved_tensor_bytes
 
 
-def test_models_without_meta_kernels_are_refused_clearly():
-    model = tiny_model("preciplstm", num_layers=1, cell_kwargs={"window": 3}).to("meta")
-    frames = torch.empty(1, 3, 1, 8, 8, device="meta")
+def test_operations_without_meta_kernels_are_refused_clearly():
+    # bincount's output size depends on the data, so it has no meta kernel
+    labels = torch.zeros(5, dtype=torch.long, device="meta")
     with (
         pytest.raises(ValueError, match="cannot be traced on the meta device"),
         meta_checks_pass(),
     ):
-        model(frames, input_frames=2)
+        torch.bincount(labels)

@@ -64,10 +64,11 @@ def test_dry_run_search_on_a_tiny_model():
     assert report.to_dict()["result"]["side"] == side
 
 
-@pytest.mark.parametrize("name", ["cms-lstm", "ms-cms-lstm"])
-def test_dry_run_traces_the_cpu_attention_kernel(name):
+@pytest.mark.parametrize("name", ["cms-lstm", "ms-cms-lstm", "preciplstm", "ms-preciplstm"])
+def test_dry_run_of_attention_models_saves_what_a_cpu_step_saves(name):
     # find_max_size first checks, at its smallest side, that the traced step saves exactly the
-    # bytes of a real CPU step; on meta the attention would otherwise store its L x L matrix.
+    # bytes of a real CPU step (CMS-LSTM: on meta the fallback attention would store its L x L
+    # matrix; PrecipLSTM: its local attention runs on meta without an autocast guard).
     build = lambda: tiny_model(name, num_layers=2)  # noqa: E731
     report = find_max_size(build, 256 * 2**20, batch=1, frames=3)
     assert report.dry_run and report.result.side >= 32

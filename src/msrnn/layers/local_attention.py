@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Any
 
 import torch
@@ -175,7 +176,14 @@ def local_attention(q: Tensor, k: Tensor, v: Tensor, window: Window) -> Tensor:
         raise ValueError(f"q, k and v must share one dtype, got {(q.dtype, k.dtype, v.dtype)}")
     pair = window_pair(window)
     # The op computes in the inputs' dtype; autocast would mix dtypes between its matmuls.
-    with torch.autocast(device_type=q.device.type, enabled=False):
+    # Devices without autocast (meta, for dry runs) need no guard.
+    device = q.device.type
+    no_autocast = (
+        torch.autocast(device, enabled=False)
+        if torch.amp.is_autocast_available(device)
+        else nullcontext()
+    )
+    with no_autocast:
         return _LocalAttentionFunction.apply(q, k, v, pair)
 
 
