@@ -48,3 +48,17 @@ def test_operations_without_meta_kernels_are_refused_clearly():
         meta_checks_pass(),
     ):
         torch.bincount(labels)
+
+
+def test_attention_on_meta_saves_what_the_cpu_kernel_saves():
+    def attention(device):
+        w = torch.ones(1, requires_grad=True, device=device)
+        q, k, v = (torch.ones(2, 3, 64, 8, device=device) * w for _ in range(3))
+        return lambda: torch.nn.functional.scaled_dot_product_attention(q, k, v)
+
+    _, cpu = saved_tensor_bytes(attention("cpu"))
+    with meta_checks_pass():
+        out, meta = traced_saved_bytes(attention("meta"))
+    assert out.shape == (2, 3, 64, 8)
+    # q, k, v, the output and a log-sum-exp; the fallback would keep the 64 x 64 weights
+    assert meta == cpu == 4 * (4 * 2 * 3 * 64 * 8 + 2 * 3 * 64)

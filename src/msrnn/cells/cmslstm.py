@@ -35,7 +35,7 @@ def _query_groups(tokens: int, items: int, device: torch.device) -> int:
     ``tokens`` not above the threads per item. Other devices split work inside an item already
     (1 group).
     """
-    if device.type not in ("cpu", "meta"):  # meta: dry runs trace a CPU step
+    if device.type != "cpu":
         return 1
     wanted = -(-torch.get_num_threads() // items)
     divisors = [d for d in range(1, min(wanted, tokens) + 1) if tokens % d == 0]
@@ -63,14 +63,7 @@ def _attend(q: Tensor, k: Tensor, v: Tensor, blocks: int) -> Tensor:
     keys = as_tokens(k).expand(items, groups, tokens, channels)
     values = as_tokens(v).expand(items, groups, tokens, channels)
     queries = as_tokens(q).reshape(items, groups, tokens // groups, channels)
-    if q.device.type == "meta":
-        # A dry run (``msrnn profile --max-size`` on a CPU) traces the CPU kernel itself, which
-        # saves a log-sum-exp, not the L x L matrix of the fallback that meta tensors would take.
-        out = torch.ops.aten._scaled_dot_product_flash_attention_for_cpu(
-            queries, keys, values, 0.0, False, scale=1.0
-        )[0]
-    else:
-        out = F.scaled_dot_product_attention(queries, keys, values, scale=1.0)
+    out = F.scaled_dot_product_attention(queries, keys, values, scale=1.0)
     out = out.reshape(batch, blocks, blocks, 2, hb, wb, channels)
     return out.permute(3, 0, 6, 1, 4, 2, 5).reshape(pair_batch, channels, height, width)
 

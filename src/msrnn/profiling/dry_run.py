@@ -6,8 +6,8 @@ training step at a frame size far beyond the machine's memory is traced in milli
 saved-tensor count equals the one on CPU for every operation whose saved tensors do not depend on
 the kernel chosen. The exception is fused attention (``scaled_dot_product_attention``), whose CPU
 and CUDA kernels keep a log-sum-exp where the fallback that ``meta`` tensors take keeps the
-attention matrix (CMS-LSTM therefore calls the CPU kernel's own op on ``meta``); callers compare
-one dry run with one real run before trusting it (see
+attention matrix: :func:`meta_checks_pass` routes it to the CPU kernel's own op. Callers still
+compare one dry run with one real run before trusting it (see
 :func:`msrnn.profiling.max_size.training_memory_measure`).
 """
 
@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from typing import Any
 
 import torch
+import torch.nn.functional as F
+from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from msrnn.profiling.memory import saved_tensor_bytes
@@ -39,15 +41,42 @@ class _PassingScalarReads(TorchDispatchMode):
         return func(*args, **(kwargs or {}))
 
 
+def _attention_arguments(
+    query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None, enable_gqa=False
+) -> dict[str, Any]:
+    """A ``scaled_dot_product_attention`` call's arguments by name (builtins have no signature)."""
+    return locals()
+
+
+class _CPUAttentionOnMeta(TorchFunctionMode):
+    """Traces ``scaled_dot_product_attention`` on meta tensors as PyTorch's CPU kernel.
+
+    On ``meta`` the function falls back to its reference path, whose autograd graph keeps the
+    ``L x L`` attention matrix; the CPU (and CUDA) kernels keep a log-sum-exp instead. Calls
+    without a mask or dropout go to the CPU kernel's own op, which has a meta implementation.
+    """
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if func is F.scaled_dot_product_attention and args[0].is_meta:
+            a = _attention_arguments(*args, **kwargs)
+            if a["attn_mask"] is None and a["dropout_p"] == 0.0 and not a["enable_gqa"]:
+                return torch.ops.aten._scaled_dot_product_flash_attention_for_cpu(
+                    a["query"], a["key"], a["value"], 0.0, a["is_causal"], scale=a["scale"]
+                )[0]
+        return func(*args, **kwargs)
+
+
 @contextmanager
 def meta_checks_pass() -> Iterator[None]:
-    """Within this context, value checks on meta tensors (``bool(t)``, ``t.item()``) pass.
+    """Within this context, value checks on meta tensors (``bool(t)``, ``t.item()``) pass, and
+    attention on meta tensors is traced as the CPU kernel (:class:`_CPUAttentionOnMeta`).
 
     Raises:
         ValueError: if an operation inside cannot run on meta tensors (no meta kernel).
     """
     try:
-        with _PassingScalarReads():
+        with _PassingScalarReads(), _CPUAttentionOnMeta():
             yield
     except RuntimeError as error:
         raise ValueError(
