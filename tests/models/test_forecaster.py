@@ -121,27 +121,70 @@ def test_frame_size_check_knows_the_cells_smallest_grid():
     assert model(torch.rand(1, 3, 1, 4, 5), input_frames=2).predictions.shape == (1, 2, 1, 4, 5)
 
 
+def _loss(out):
+    loss = out.predictions.square().sum()
+    return loss if out.decoupling_loss is None else loss + out.decoupling_loss
+
+
+def _trained(model, frames, **kwargs):
+    """Predictions, gradients and saved bytes of one forward and backward."""
+    out, nbytes = saved_tensor_bytes(lambda: model(frames, **kwargs))
+    _loss(out).backward()
+    grads = [p.grad.clone() for p in model.parameters() if p.grad is not None]
+    return out.predictions.detach(), grads, nbytes
+
+
 @pytest.mark.parametrize("name", ["ms-predrnn-v2", "ms-motionrnn"])
 def test_checkpointing_keeps_outputs_and_gradients_and_saves_memory(name):
     frames = torch.rand(2, 5, 1, 16, 16, generator=torch.Generator().manual_seed(0))
     results = []
     for checkpointing in (False, True):
         model = tiny_model(name, num_layers=4, checkpointing=checkpointing)
-        out, nbytes = saved_tensor_bytes(lambda m=model: m(frames, input_frames=2))
-        loss = (
-            out.predictions.square().sum() + out.decoupling_loss
-            if out.decoupling_loss is not None
-            else out.predictions.square().sum()
-        )
-        loss.backward()
-        grads = [p.grad.clone() for p in model.parameters() if p.grad is not None]
-        results.append((out.predictions.detach(), grads, nbytes))
+        results.append(_trained(model, frames, input_frames=2))
     (plain, plain_grads, plain_bytes), (ckpt, ckpt_grads, ckpt_bytes) = results
     assert torch.allclose(ckpt, plain, atol=1e-6)
     assert all(
         torch.allclose(a, b, atol=1e-5) for a, b in zip(plain_grads, ckpt_grads, strict=True)
     )
     assert ckpt_bytes * 3 < plain_bytes
+
+
+@pytest.mark.parametrize("segment", [2, 3, 6, 9])
+def test_checkpointed_segments_keep_outputs_and_gradients(segment):
+    """Segments of several steps (6 steps: even, uneven, whole, longer than the sequence), with
+    the scheduled-sampling mask mixing truth and predictions inside a segment and PredRNN-V2's
+    decoupling loss collected across segments."""
+    frames = torch.rand(2, 7, 1, 16, 16, generator=torch.Generator().manual_seed(0))
+    mask = torch.tensor([[1, 1, 0.0, 1, 0, 0], [1, 0, 1, 1, 0, 1]])
+    plain = _trained(tiny_model("ms-predrnn-v2", num_layers=3), frames, teacher_forcing=mask)
+    model = tiny_model("ms-predrnn-v2", num_layers=3, checkpointing=segment)
+    ckpt = _trained(model, frames, teacher_forcing=mask)
+    assert torch.allclose(ckpt[0], plain[0], atol=1e-6)
+    assert all(torch.allclose(a, b, atol=1e-5) for a, b in zip(plain[1], ckpt[1], strict=True))
+
+
+def test_checkpointed_segments_keep_only_the_state_at_segment_starts():
+    """Saved bytes fall by exactly the states and predictions of the boundaries a longer segment
+    skips: 6 steps keep boundaries at t = 1..5 per step, t = 2, 4 by twos, t = 3 by threes (the
+    zero state of t = 0 is one shared storage either way)."""
+    frames = torch.rand(1, 7, 1, 16, 16, generator=torch.Generator().manual_seed(0))
+    model = tiny_model("ms-convlstm", num_layers=3)
+    state = model._initial_state(frames)
+    leaves = torch.utils._pytree.tree_leaves(state)
+    boundary = sum(leaf.nbytes for leaf in leaves if leaf is not None)
+    boundary += frames[:, 0].nbytes  # the prediction fed to the next segment
+    saved = {}
+    for segment in (1, 2, 3):
+        model.checkpointing = segment
+        saved[segment] = _trained(model, frames, input_frames=2)[2]
+    assert saved[1] - saved[2] == 3 * boundary
+    assert saved[1] - saved[3] == 4 * boundary
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "2", None])
+def test_checkpointing_refuses_what_is_not_a_step_count(bad):
+    with pytest.raises(ValueError, match="checkpointing must be"):
+        tiny_model("convlstm", num_layers=1, checkpointing=bad)
 
 
 def test_compiled_step_gives_the_same_predictions():

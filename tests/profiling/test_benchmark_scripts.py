@@ -44,13 +44,29 @@ def test_fused_cells_rejects_bad_settings():
 
 def test_checkpointing_cuts_the_saved_bytes(tmp_path):
     out = tmp_path / "ckpt.json"
-    argv = ["--models", "convlstm", *TINY, "--max-size-models", "", "--json", str(out)]
+    argv = ["--models", "convlstm", *TINY, "--frames", "7", "--segments", "1,3"]
+    argv += ["--max-size-models", "", "--json", str(out)]
     assert _load("checkpointing").main(argv) == 0
     report = json.loads(out.read_text())
     (record,) = report["records"]
-    assert record["saved_bytes_on"] < record["saved_bytes_off"]
-    assert len(record["seconds_on"]) == len(record["seconds_off"]) == 1
-    assert "| convlstm |" in report["markdown"] and report["max_size"] == []
+    saved, recomputed = record["saved_bytes"], record["recomputed_bytes"]
+    assert saved["3"] < saved["1"] < saved["0"]  # 6 steps: 2 checkpoints instead of 6
+    assert recomputed["1"] < recomputed["3"]
+    assert all(len(record["seconds"][key]) == 1 for key in ("0", "1", "3"))
+    assert "| convlstm | every step |" in report["markdown"]
+    assert "| convlstm | 3 steps |" in report["markdown"] and report["max_size"] == []
+
+
+def test_checkpointing_max_size_has_a_column_per_setting(tmp_path):
+    out = tmp_path / "ckpt.json"
+    argv = ["--models", "convlstm", *TINY, "--segments", "1,2", "--max-size-models", "convlstm"]
+    argv += ["--max-size-batch", "1", "--budget-gib", "0.1", "--json", str(out)]
+    assert _load("checkpointing").main(argv) == 0
+    report = json.loads(out.read_text())
+    (sizes,) = report["max_size"]
+    sides = sizes["sides"]
+    assert sides["0"] <= sides["1"]  # checkpointing never needs more memory at 3 frames
+    assert "| model | off | every step | 2 steps |" in report["markdown"]
 
 
 def test_table1_page_rewritten_from_its_cache_is_the_same(tmp_path):

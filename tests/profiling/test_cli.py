@@ -61,14 +61,17 @@ def test_checkpointing_and_unfused_flags_reach_the_model(tmp_path):
         data = json.loads(out.read_text())
         return data["model"], data["activation_bytes"]
 
-    (name, fused), (_, unfused), (checkpointed_name, checkpointed) = (
+    (name, fused), (_, unfused), (checkpointed_name, checkpointed), (by_twos_name, by_twos) = (
         saved(),
         saved("--unfused"),
         saved("--checkpointing"),
+        saved("--checkpointing", "2"),
     )
     assert "checkpointing=True" in checkpointed_name and "checkpointing" not in name
+    assert "checkpointing=2" in by_twos_name
     assert unfused > fused  # the plain formulation keeps one more map per step
     assert checkpointed * 2 < fused  # only the checkpoint inputs are kept
+    assert by_twos < checkpointed  # only every other step's state
 
 
 @pytest.mark.parametrize(

@@ -87,19 +87,21 @@ def test_linear_law_bytes_at():
     assert LinearLaw(10, 2).bytes_at(3) == 28
 
 
-def test_checkpointed_measure_adds_the_one_recomputed_step(monkeypatch):
-
+@pytest.mark.parametrize("segment", [1, 2])
+def test_checkpointed_measure_adds_the_one_recomputed_segment(monkeypatch, segment):
     plain = tiny_model("ms-convlstm", num_layers=3).to("meta")
-    checkpointed = tiny_model("ms-convlstm", num_layers=3, checkpointing=True).to("meta")
+    checkpointed = tiny_model("ms-convlstm", num_layers=3, checkpointing=segment).to("meta")
     full = training_memory_measure(plain, batch=2, frames=6)(16)
     cheap = training_memory_measure(checkpointed, batch=2, frames=6)(16)
-    assert checkpointed.checkpointing  # restored after the one-step measurement
+    assert checkpointed.checkpointing == segment  # restored after the segment's measurement
     with max_size.dry_run_context(torch.device("meta")):
-        one_step = max_size._recomputed_step_bytes(checkpointed, 2, 16, "32")
-    monkeypatch.setattr(max_size, "_recomputed_step_bytes", lambda *args: 0)
+        recomputed = max_size._recomputed_segment_bytes(checkpointed, 2, segment, 16, "32")
+        one_step = max_size._recomputed_segment_bytes(checkpointed, 2, 1, 16, "32")
+    monkeypatch.setattr(max_size, "_recomputed_segment_bytes", lambda *args: 0)
     inputs_only = training_memory_measure(checkpointed, batch=2, frames=6)(16)
-    assert cheap == inputs_only + one_step
+    assert cheap == inputs_only + recomputed
     # one step's activations: about a fifth of the five unrolled steps' (their first is cheaper)
     plain_state = training_memory_measure(plain, batch=2, frames=2)(16) - one_step
     assert 0.15 < one_step / (full - plain_state) < 0.3
+    assert one_step * (segment - 0.5) < recomputed <= one_step * segment
     assert cheap < full

@@ -41,7 +41,8 @@ def build_model(name: str, preset: str = "paper", **overrides) -> Forecaster:
             ``in_channels``, ``levels`` (scale plan), ``skip`` (``none | unet | unet3p | full``),
             ``input_frames``, ``fused``, ``adapter_bias`` (PredRNN-V2 only), ``cell_kwargs``
             (extra arguments of the cells, e.g. ``{"window": 9}`` for PrecipLSTM),
-            ``checkpointing`` (recompute each time step in backward: less memory).
+            ``checkpointing`` (recompute each time step in backward: less memory; an integer
+            ``k``: segments of ``k`` steps).
 
     Returns:
         The :class:`Forecaster`.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -52,9 +54,14 @@ class Forecaster(nn.Module):
         in_channels: image channels :math:`C_{img}`.
         input_frames: number of observed frames used by default (10 in the paper's setting).
         decoupling: PredRNN-V2's decoupling loss; then every cell must return increments.
-        checkpointing: recompute each time step's activations in the backward pass instead of
-            storing them (activation checkpointing per step): training keeps only the inputs and
-            states between steps, at the cost of a second forward pass of every step.
+        checkpointing: activation checkpointing over time. ``False``/``0``: off. ``True``/``1``:
+            every time step is recomputed in the backward pass instead of storing its
+            activations, so training keeps only the inputs and states between steps. An integer
+            ``k >= 2`` checkpoints segments of ``k`` steps: only the state at each segment's start
+            is kept, and backward recomputes one segment at a time. With per-step state ``S``,
+            per-step activations ``A`` and ``R`` steps the peak is about
+            :math:`\lceil R/k \rceil S + k A`, smallest near :math:`k = \sqrt{R S / A}`;
+            every step runs forward twice whatever ``k``.
 
     Shape:
         ``frames``: ``(B, T, C_img, H, W)`` float; ``predictions``: ``(B, T-1, C_img, H, W)``.
@@ -67,7 +74,7 @@ class Forecaster(nn.Module):
         in_channels: int = 1,
         input_frames: int = 10,
         decoupling: DecouplingLoss | None = None,
-        checkpointing: bool = False,
+        checkpointing: bool | int = False,
     ) -> None:
         super().__init__()
         if in_channels < 1:
@@ -83,6 +90,24 @@ class Forecaster(nn.Module):
         self.checkpointing = checkpointing
         self.memory_format = torch.contiguous_format
         self._compiled_step = None
+
+    @property
+    def checkpointing(self) -> int:
+        """Time steps per checkpointed segment (0: no activation checkpointing)."""
+        return self._checkpoint_steps
+
+    @checkpointing.setter
+    def checkpointing(self, steps: bool | int) -> None:
+        try:
+            count = operator.index(steps)
+        except TypeError:
+            count = -1
+        if count < 0:
+            raise ValueError(
+                "checkpointing must be False/True or a number of time steps per segment "
+                f"(0, 1, 2, ...), got {steps!r}"
+            )
+        self._checkpoint_steps = count
 
     def to_channels_last(self, enabled: bool = True) -> Forecaster:
         """Run in the ``torch.channels_last`` memory format (``enabled=False``: back to NCHW).
@@ -155,29 +180,53 @@ class Forecaster(nn.Module):
     def _unroll(
         self, frames: Tensor, steps: int, *, truth_steps: int, mask: Tensor | None
     ) -> ForecastOutput:
-        batch = frames.shape[0]
         state = self._initial_state(frames)
+        segment = self.checkpointing if torch.is_grad_enabled() else 0
         predictions: list[Tensor] = []
-        decoupling = [] if self.decoupling is not None else None
+        terms: list[Tensor] = []
         prediction = None
-        for t in range(steps):
+        for start in range(0, steps, segment or steps):
+            times = range(start, min(start + (segment or steps), steps))
+            inputs = (times, frames, mask, truth_steps, prediction, state)
+            if segment:
+                new, state, new_terms = self._checkpointed_steps(*inputs)
+            else:
+                new, state, new_terms = self._steps(self._compiled_step or self._step, *inputs)
+            predictions += new
+            terms += new_terms
+            prediction = predictions[-1]
+        loss = torch.stack(terms).mean() if self.decoupling is not None else None
+        # NOTE: stacking channels-last frames gives a time-fastest layout; make it (B, T, C, H, W).
+        return ForecastOutput(torch.stack(predictions, dim=1).contiguous(), loss)
+
+    def _steps(
+        self,
+        step_fn: Callable[[Tensor, StackState], tuple[Tensor, StackState, Tensor | None]],
+        times: range,
+        frames: Tensor,
+        mask: Tensor | None,
+        truth_steps: int,
+        prediction: Tensor | None,
+        state: StackState,
+    ) -> tuple[list[Tensor], StackState, list[Tensor]]:
+        """Run the time steps ``times`` with ``step_fn``: their predictions, the state after them
+        and their decoupling terms. Step ``t`` is fed :math:`X_t` while ``t < truth_steps``, then
+        the previous ``prediction`` (mixed with :math:`X_t` by ``mask`` when one is given)."""
+        predictions: list[Tensor] = []
+        terms: list[Tensor] = []
+        for t in times:
             if t < truth_steps:
                 x = frames[:, t]
             elif mask is None:
                 x = prediction
             else:
-                m = mask[:, t].view(batch, 1, 1, 1)
+                m = mask[:, t].view(-1, 1, 1, 1)
                 x = m * frames[:, t] + (1 - m) * prediction
-            if self.checkpointing and torch.is_grad_enabled():
-                prediction, state, term = self._checkpointed_step(x, state)
-            else:
-                prediction, state, term = (self._compiled_step or self._step)(x, state)
+            prediction, state, term = step_fn(x, state)
             predictions.append(prediction)
-            if decoupling is not None:
-                decoupling.append(term)
-        loss = torch.stack(decoupling).mean() if decoupling else None
-        # NOTE: stacking channels-last frames gives a time-fastest layout; make it (B, T, C, H, W).
-        return ForecastOutput(torch.stack(predictions, dim=1).contiguous(), loss)
+            if term is not None:
+                terms.append(term)
+        return predictions, state, terms
 
     def _initial_state(self, frames: Tensor) -> StackState:
         """The zero state, in the autocast dtype when autocast is on, in :attr:`memory_format`."""
@@ -213,18 +262,28 @@ class Forecaster(nn.Module):
         term = self._decoupling_step(step) if self.decoupling is not None else None
         return self.readout(step.hidden), step.state, term
 
-    def _checkpointed_step(self, x: Tensor, state: StackState):
-        """:meth:`_step` under activation checkpointing.
+    def _checkpointed_steps(
+        self,
+        times: range,
+        frames: Tensor,
+        mask: Tensor | None,
+        truth_steps: int,
+        prediction: Tensor | None,
+        state: StackState,
+    ) -> tuple[list[Tensor], StackState, list[Tensor]]:
+        """:meth:`_steps` as one checkpointed segment.
 
         The state's tensors are passed as separate arguments (not inside the nested tuple) so that
-        the checkpoint saves them like any other input: they are exactly what the step keeps.
+        the checkpoint saves them like any other input: they, the previous prediction and the
+        frames are exactly what the segment keeps for backward.
         """
         leaves, spec = tree_flatten(state)
 
-        def run(x: Tensor, *leaves: Tensor | None):
-            return self._step(x, tree_unflatten(list(leaves), spec))
+        def run(frames: Tensor, mask: Tensor | None, prediction: Tensor | None, *leaves):
+            state = tree_unflatten(list(leaves), spec)
+            return self._steps(self._step, times, frames, mask, truth_steps, prediction, state)
 
-        return checkpoint(run, x, *leaves, use_reentrant=False)
+        return checkpoint(run, frames, mask, prediction, *leaves, use_reentrant=False)
 
     def _decoupling_step(self, step: StepOutput) -> Tensor:
         """Per-sample decoupling term of one step, summed over layers: ``(B,)``."""

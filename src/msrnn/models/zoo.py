@@ -166,7 +166,7 @@ def build_forecaster(
     decoupling: bool = False,
     adapter_bias: bool = True,
     cell_kwargs: dict | None = None,
-    checkpointing: bool = False,
+    checkpointing: bool | int = False,
 ) -> Forecaster:
     """Assemble a forecaster from a cell family and the framework's hyper-parameters.
 
@@ -188,7 +188,8 @@ def build_forecaster(
         adapter_bias: give that adapter a bias (as the MS-RNN code does).
         cell_kwargs: extra keyword arguments of the family's cells (e.g. ``{"window": 9}`` for
             PrecipLSTM's local attention, ``{"links": 13}`` for TrajGRU).
-        checkpointing: recompute each time step in the backward pass (less memory, more time).
+        checkpointing: recompute each time step in the backward pass (less memory, more time);
+            an integer ``k`` checkpoints segments of ``k`` steps (see :class:`Forecaster`).
 
     Raises:
         ValueError: for an unknown preset or inconsistent depth and plan.

@@ -54,8 +54,12 @@ def add_profile_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--checkpointing",
-        action="store_true",
-        help="activation checkpointing per time step (recompute each step in backward)",
+        nargs="?",
+        const=True,
+        type=int,
+        metavar="K",
+        help="activation checkpointing: recompute each time step in backward (or segments of K "
+        "steps: only the state at each segment's start is kept)",
     )
     parser.add_argument(
         "--unfused",
@@ -84,8 +88,8 @@ def _model_spec(args: argparse.Namespace) -> tuple[ModelSpec, ConfigDefaults]:
             overrides[key] = getattr(args, key)
     if args.input_frames is not None:
         overrides["input_frames"] = args.input_frames
-    if args.checkpointing:
-        overrides["checkpointing"] = True
+    if args.checkpointing is not None:
+        overrides["checkpointing"] = args.checkpointing
     if args.unfused:
         overrides["fused"] = False
     return ModelSpec(spec.name, args.preset or spec.preset, overrides), defaults

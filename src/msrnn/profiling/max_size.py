@@ -127,7 +127,7 @@ def training_memory_measure(
     On CUDA it is the allocator's peak reserved memory over a training step (after one step
     that creates the Adam state). Elsewhere it is the training total: parameters + gradients +
     Adam state + the unique storages saved for backward, plus, for a model with activation
-    checkpointing, the activations of the one time step that backward recomputes at a time; on
+    checkpointing, the activations of the one segment that backward recomputes at a time; on
     ``meta`` (a dry run) no memory is used, so any size can be measured.
 
     Args:
@@ -152,23 +152,26 @@ def training_memory_measure(
             step.update(loss)
             total = step.state_bytes().total + saved
             if model.checkpointing:
-                total += _recomputed_step_bytes(model, batch, side, precision)
+                steps = min(model.checkpointing, frames - 1)
+                total += _recomputed_segment_bytes(model, batch, steps, side, precision)
         return float(total)
 
     return measure
 
 
-def _recomputed_step_bytes(model: Forecaster, batch: int, side: int, precision: Precision) -> int:
-    """Activations of one time step, which a checkpointed model recomputes and holds while that
-    step's backward runs (the peak on top of the checkpoint inputs): the saved bytes of a
-    two-frame sequence (one step) without checkpointing."""
+def _recomputed_segment_bytes(
+    model: Forecaster, batch: int, steps: int, side: int, precision: Precision
+) -> int:
+    """Activations of one checkpointed segment of ``steps`` time steps, which backward recomputes
+    and holds while that segment's backward runs (the peak on top of the checkpoint inputs): the
+    saved bytes of a ``steps + 1``-frame sequence without checkpointing."""
     device = next(model.parameters()).device
-    frames = random_frames((batch, 2, model.in_channels, side, side), device, 0)
-    model.checkpointing = False
+    frames = random_frames((batch, steps + 1, model.in_channels, side, side), device, 0)
+    segment, model.checkpointing = model.checkpointing, False
     try:
         _, saved = activation_counter(device)(TrainingStep(model, frames, precision=precision).loss)
     finally:
-        model.checkpointing = True
+        model.checkpointing = segment
     return saved
 
 
