@@ -27,7 +27,7 @@ from msrnn.allocator import retain_freed_memory
 from msrnn.models import build_model
 from msrnn.profiling.dry_run import activation_counter
 from msrnn.profiling.max_size import find_max_size
-from msrnn.profiling.profile import random_frames
+from msrnn.profiling.profile import random_frames, recomputed_segment_bytes
 from msrnn.profiling.step import TrainingStep
 
 MiB = 2**20
@@ -58,12 +58,10 @@ def measure(name: str, args: argparse.Namespace) -> dict:
         model.checkpointing = segment
         record["saved_bytes"][segment] = saved_bytes(step)
         record["seconds"][segment] = []
-    model.checkpointing = False
-    for segment in args.segments:
-        steps = min(segment, args.frames - 1)
-        record["recomputed_bytes"][segment] = saved_bytes(
-            TrainingStep(model, frames[:, : steps + 1])
-        )
+        if segment:
+            record["recomputed_bytes"][segment] = recomputed_segment_bytes(
+                model, (args.size, args.size), batch=args.batch, frames=args.frames
+            )
     for _ in range(args.repeats):
         for segment in settings:
             model.checkpointing = segment

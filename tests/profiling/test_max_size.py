@@ -9,6 +9,7 @@ from msrnn.profiling.max_size import (
     largest_square_frame,
     training_memory_measure,
 )
+from msrnn.profiling.profile import recomputed_segment_bytes
 from tests.conftest import tiny_model
 
 
@@ -95,9 +96,11 @@ def test_checkpointed_measure_adds_the_one_recomputed_segment(monkeypatch, segme
     cheap = training_memory_measure(checkpointed, batch=2, frames=6)(16)
     assert checkpointed.checkpointing == segment  # restored after the segment's measurement
     with max_size.dry_run_context(torch.device("meta")):
-        recomputed = max_size._recomputed_segment_bytes(checkpointed, 2, segment, 16, "32")
-        one_step = max_size._recomputed_segment_bytes(checkpointed, 2, 1, 16, "32")
-    monkeypatch.setattr(max_size, "_recomputed_segment_bytes", lambda *args: 0)
+        recomputed = recomputed_segment_bytes(checkpointed, (16, 16), batch=2, frames=6)
+        checkpointed.checkpointing = 1
+        one_step = recomputed_segment_bytes(checkpointed, (16, 16), batch=2, frames=6)
+        checkpointed.checkpointing = segment
+    monkeypatch.setattr(max_size, "recomputed_segment_bytes", lambda *args, **kwargs: 0)
     inputs_only = training_memory_measure(checkpointed, batch=2, frames=6)(16)
     assert cheap == inputs_only + recomputed
     # one step's activations: about a fifth of the five unrolled steps' (their first is cheaper)

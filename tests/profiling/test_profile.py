@@ -2,6 +2,7 @@ import pytest
 import torch
 
 from msrnn.profiling.profile import Profile, RunSetup, profile_training
+from msrnn.profiling.report import format_profile
 from tests.conftest import tiny_model
 
 B, C, H, W, T = 2, 3, 5, 5, 4
@@ -38,6 +39,28 @@ def test_activation_bytes_of_a_fused_one_layer_convlstm_by_hand(one_layer_convls
     # per step: the embedded input, the four activated gates (one tensor), C_t (which the next
     # step also keeps as its C_{t-1}) and H_t; once: the zero initial state (C_{-1} = H_{-1})
     assert one_layer_convlstm.activation_bytes == (7 * STEPS + 1) * HIDDEN_MAP + FRAMEWORK
+
+
+def test_checkpointed_profile_by_hand(one_layer_convlstm):
+    """Segments of two steps over three: the forward keeps the frames, the mask, the zero state
+    (one storage) for the first segment, the prediction and (H_1, C_1) for the second, and the
+    prediction error; backward recomputes two steps at a time, what a 3-frame step saves."""
+    setup = RunSetup(size=(H, W), batch=B, frames=T, repeats=1, warmup=0)
+    torch.manual_seed(0)
+    model = tiny_model("convlstm", hidden_channels=C, num_layers=1, checkpointing=2)
+    profile = profile_training(model, setup)
+    kept = T * FRAME + B * STEPS * 4 + HIDDEN_MAP + FRAME + 2 * HIDDEN_MAP + STEPS * FRAME
+    assert profile.activation_bytes == kept and profile.checkpointing == 2
+    torch.manual_seed(0)
+    plain = tiny_model("convlstm", hidden_channels=C, num_layers=1)
+    two_steps = profile_training(plain, RunSetup(size=(H, W), batch=B, frames=3, repeats=1))
+    assert profile.recomputed_bytes == two_steps.activation_bytes
+    assert profile.total_bytes == profile.state.total + kept + profile.recomputed_bytes
+    assert one_layer_convlstm.recomputed_bytes == 0 and one_layer_convlstm.checkpointing == 0
+    report = format_profile(profile)
+    assert "recomputes one checkpointed segment (2 steps)" in report
+    assert "without checkpointing" in report and "measured / law" not in report
+    assert "recomputed" not in format_profile(one_layer_convlstm)
 
 
 def test_state_bytes_and_counts(one_layer_convlstm):

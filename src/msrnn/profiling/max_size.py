@@ -19,7 +19,7 @@ import torch
 from msrnn.models import Forecaster
 from msrnn.profiling import analytic
 from msrnn.profiling.dry_run import activation_counter
-from msrnn.profiling.profile import dry_run_context, random_frames
+from msrnn.profiling.profile import dry_run_context, random_frames, recomputed_segment_bytes
 from msrnn.profiling.step import Precision, TrainingStep, check_precision
 from msrnn.profiling.units import activation_law
 
@@ -151,28 +151,12 @@ def training_memory_measure(
             loss, saved = count(step.loss)
             step.update(loss)
             total = step.state_bytes().total + saved
-            if model.checkpointing:
-                steps = min(model.checkpointing, frames - 1)
-                total += _recomputed_segment_bytes(model, batch, steps, side, precision)
+            total += recomputed_segment_bytes(
+                model, (side, side), batch=batch, frames=frames, precision=precision
+            )
         return float(total)
 
     return measure
-
-
-def _recomputed_segment_bytes(
-    model: Forecaster, batch: int, steps: int, side: int, precision: Precision
-) -> int:
-    """Activations of one checkpointed segment of ``steps`` time steps, which backward recomputes
-    and holds while that segment's backward runs (the peak on top of the checkpoint inputs): the
-    saved bytes of a ``steps + 1``-frame sequence without checkpointing."""
-    device = next(model.parameters()).device
-    frames = random_frames((batch, steps + 1, model.in_channels, side, side), device, 0)
-    segment, model.checkpointing = model.checkpointing, False
-    try:
-        _, saved = activation_counter(device)(TrainingStep(model, frames, precision=precision).loss)
-    finally:
-        model.checkpointing = segment
-    return saved
 
 
 def _cuda_peak(step: TrainingStep, device: torch.device) -> float:

@@ -74,6 +74,9 @@ class Profile:
         trained_params: parameters that received a gradient.
         flops: FLOPs of one training step (forward and backward).
         activation_bytes: unique storages saved for backward during the forward pass.
+        checkpointing: time steps per checkpointed segment (0: no activation checkpointing).
+        recomputed_bytes: with activation checkpointing, the activations of the one segment
+            that backward recomputes and holds at a time (0 without checkpointing).
         state: parameter, gradient and Adam-state bytes.
         law: the paper's law (Eq. 3-5) for this model and input.
         timing: seconds of the timed steps (``None`` on ``meta``).
@@ -89,6 +92,8 @@ class Profile:
     trained_params: int
     flops: int
     activation_bytes: int
+    checkpointing: int
+    recomputed_bytes: int
     state: StateBytes
     law: ActivationLaw
     timing: Timing | None
@@ -97,8 +102,9 @@ class Profile:
 
     @property
     def total_bytes(self) -> int:
-        """Measured training total: parameters + gradients + Adam moments + activations."""
-        return self.state.total + self.activation_bytes
+        """Measured training total: parameters + gradients + Adam moments + activations (plus,
+        with checkpointing, the one recomputed segment: the peak of the backward pass)."""
+        return self.state.total + self.activation_bytes + self.recomputed_bytes
 
     @property
     def paper_total_bytes(self) -> float:
@@ -107,7 +113,7 @@ class Profile:
 
     @property
     def law_ratio(self) -> float:
-        """Measured activation bytes over the law's prediction."""
+        """Measured activation bytes over the law's prediction (the law has no checkpointing)."""
         return self.activation_bytes / self.law.predicted_bytes
 
     @property
@@ -154,6 +160,44 @@ def dry_run_context(device: torch.device) -> contextlib.AbstractContextManager:
     return meta_checks_pass() if device.type == "meta" else contextlib.nullcontext()
 
 
+def recomputed_segment_bytes(
+    model: Forecaster,
+    size: tuple[int, int],
+    *,
+    batch: int,
+    frames: int,
+    precision: Precision = "32",
+) -> int:
+    """Activations of the one checkpointed segment that backward recomputes and holds at a time.
+
+    With ``model.checkpointing = k`` a training step keeps only the checkpoint inputs after its
+    forward pass; backward then re-runs one segment of ``min(k, T - 1)`` time steps and holds its
+    activations on top of them. They are counted as the saved bytes of a sequence of that many
+    steps without checkpointing (on ``meta``, inside
+    :func:`~msrnn.profiling.dry_run.meta_checks_pass`). 0 for a model without checkpointing.
+
+    Args:
+        model: the forecaster (its ``checkpointing`` is restored afterwards).
+        size: frame ``(H, W)``.
+        batch: sequences per batch.
+        frames: sequence length ``T`` of the checkpointed step.
+        precision: ``"32"`` or ``"bf16-mixed"``.
+    """
+    segment = model.checkpointing
+    if not segment:
+        return 0
+    device = next(model.parameters()).device
+    steps = min(segment, frames - 1)
+    shape = (batch, steps + 1, model.in_channels, *size)
+    model.checkpointing = False
+    try:
+        step = TrainingStep(model, random_frames(shape, device, 0), precision=precision)
+        _, saved = activation_counter(device)(step.loss)
+    finally:
+        model.checkpointing = segment
+    return saved
+
+
 def profile_training(
     model: Forecaster,
     setup: RunSetup,
@@ -197,6 +241,9 @@ def profile_training(
 
     with dry_run_context(device):
         saved, flops = count_flops(instrumented)
+        recomputed = recomputed_segment_bytes(
+            model, setup.size, batch=setup.batch, frames=setup.frames, precision=setup.precision
+        )
         law = activation_law(
             model, setup.size, batch=setup.batch, frames=setup.frames, precision=setup.precision
         )
@@ -211,6 +258,8 @@ def profile_training(
         trained_params=trained,
         flops=flops,
         activation_bytes=saved,
+        checkpointing=model.checkpointing,
+        recomputed_bytes=recomputed,
         state=step.state_bytes(),
         law=law,
         timing=timing,

@@ -91,16 +91,22 @@ def format_profile(profile: Profile) -> str:
             "(forward + backward, convolutions and matrix products)",
         ),
         ("activations", f"{format_bytes(profile.activation_bytes)} measured (saved for backward)"),
+        *_recomputed_row(profile),
         (
             "  paper law",
             f"{format_bytes(law.predicted_bytes)} (Eq. 3-5, U = {law.mean_units:.2f}"
-            f"; measured / law = {profile.law_ratio:.3f})",
+            + (
+                "; without checkpointing)"
+                if profile.checkpointing
+                else f"; measured / law = {profile.law_ratio:.3f})"
+            ),
         ),
         (
             "training total",
             f"{format_bytes(profile.total_bytes)} measured = parameters "
             f"{format_bytes(state.parameters)} + gradients {format_bytes(state.gradients)} + Adam "
-            f"{format_bytes(state.optimizer)} + activations",
+            f"{format_bytes(state.optimizer)} + activations"
+            + (" + recomputed segment" if profile.recomputed_bytes else ""),
         ),
         ("  paper Eq. 2", f"{format_bytes(profile.paper_total_bytes)} (4 M_par + 2 M_out)"),
     ]
@@ -130,6 +136,20 @@ def format_profile(profile: Profile) -> str:
         rows.append(("step time", "not timed (dry run on the meta device)"))
     title = f"{profile.model} on {profile.device}, levels {levels}"
     return f"{title}\n{_rows(rows)}"
+
+
+def _recomputed_row(profile: Profile) -> list[tuple[str, str]]:
+    """The checkpointed segment that backward recomputes, for a model with checkpointing."""
+    if not profile.recomputed_bytes:
+        return []
+    steps = min(profile.checkpointing, profile.setup.frames - 1)
+    return [
+        (
+            "  recomputed",
+            f"{format_bytes(profile.recomputed_bytes)} held by backward while it recomputes one "
+            f"checkpointed segment ({steps} step{'s' if steps > 1 else ''})",
+        )
+    ]
 
 
 def format_max_size(report: MaxSizeReport, *, model: str, batch: int, frames: int) -> str:
