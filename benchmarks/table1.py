@@ -24,8 +24,6 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import os
-import platform
 import shlex
 import statistics
 import sys
@@ -34,9 +32,10 @@ from pathlib import Path
 
 import torch
 
-from msrnn.allocator import heap_setting, retain_freed_memory
+from msrnn.allocator import retain_freed_memory
 from msrnn.models import build_model, list_models
 from msrnn.profiling.flops import conv_ceiling
+from msrnn.profiling.machine import cpu_label, describe_machine
 from msrnn.profiling.max_size import find_max_size
 from msrnn.profiling.profile import RunSetup, profile_training
 from msrnn.profiling.report import format_bytes, parse_bytes
@@ -62,27 +61,20 @@ def base_models() -> list[str]:
 
 def machine() -> list[str]:
     """A description of the machine, for the report."""
-    flags = set()
-    model = platform.processor() or "unknown"
-    if Path("/proc/cpuinfo").exists():
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key.strip() == "model name":
-                model = value.strip()
-            elif key.strip() == "flags":
-                flags = set(value.split())
-    isa = [f for f in ("avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile") if f in flags]
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    facts = describe_machine()
+    cpu = facts["cpu"]
     lines = [
-        f"CPU: {model}, {os.cpu_count()} logical cores, ISA: {', '.join(isa) or 'n/a'}",
-        f"memory: {format_bytes(memory)}; OS: {platform.platform()}",
-        f"torch {torch.__version__}, {torch.get_num_threads()} intra-op threads, "
-        f"CPU capability {torch.backends.cpu.get_cpu_capability()}",
-        "load average at start (1, 5, 15 min): " + ", ".join(f"{x:.1f}" for x in os.getloadavg()),
-        f"heap: {heap_setting()}",
+        f"CPU: {cpu_label(cpu)}, {facts['cpu_count']} logical cores, "
+        f"ISA: {', '.join(cpu['isa']) or 'n/a'}",
+        f"memory: {format_bytes(facts['memory_bytes'])}; OS: {facts['platform']}",
+        f"torch {facts['torch']}, {facts['threads']} intra-op threads, "
+        f"CPU capability {facts['cpu_capability']}",
+        "load average at start (1, 5, 15 min): "
+        + ", ".join(f"{x:.1f}" for x in facts["load_average"]),
+        f"heap: {facts['heap']}",
     ]
-    if torch.cuda.is_available():
-        lines.append(f"GPU: {torch.cuda.get_device_name()}")
+    if "gpu" in facts:
+        lines.append(f"GPU: {facts['gpu']}")
     return lines
 
 
