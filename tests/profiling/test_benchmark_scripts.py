@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from msrnn.profiling.machine import measured_on
+
 BENCHMARKS = Path(__file__).parents[2] / "benchmarks"
 
 
@@ -85,6 +87,7 @@ def test_table1_page_rewritten_from_its_cache_is_the_same(tmp_path):
     assert lines() == first
     assert any(line.startswith("| ms-convlstm |") for line in first)
     assert any("measured 2 times (before each model)" in line for line in first)
+    assert f"Measured {measured_on()} (see" in page.read_text()  # each section names its host
 
 
 def test_allocator_times_both_heap_settings_in_their_own_processes(tmp_path):
