@@ -181,14 +181,15 @@ class Forecaster(nn.Module):
         self, frames: Tensor, steps: int, *, truth_steps: int, mask: Tensor | None
     ) -> ForecastOutput:
         state = self._initial_state(frames)
-        segment = self.checkpointing if torch.is_grad_enabled() else 0
+        checkpointed = bool(self.checkpointing) and torch.is_grad_enabled()
+        length = self.checkpointing if checkpointed else steps  # steps per segment
         predictions: list[Tensor] = []
         terms: list[Tensor] = []
         prediction = None
-        for start in range(0, steps, segment or steps):
-            times = range(start, min(start + (segment or steps), steps))
+        for start in range(0, steps, length):
+            times = range(start, min(start + length, steps))
             inputs = (times, frames, mask, truth_steps, prediction, state)
-            if segment:
+            if checkpointed:
                 new, state, new_terms = self._checkpointed_steps(*inputs)
             else:
                 new, state, new_terms = self._steps(self._compiled_step or self._step, *inputs)
