@@ -26,6 +26,7 @@ OVERRIDES: tuple[str, ...] = (
     "adapter_bias",
     "cell_kwargs",
     "checkpointing",
+    "patch_size",
 )
 
 
@@ -42,7 +43,8 @@ def build_model(name: str, preset: str = "paper", **overrides) -> Forecaster:
             ``input_frames``, ``fused``, ``adapter_bias`` (PredRNN-V2 only), ``cell_kwargs``
             (extra arguments of the cells, e.g. ``{"window": 9}`` for PrecipLSTM),
             ``checkpointing`` (recompute each time step in backward: less memory; an integer
-            ``k``: segments of ``k`` steps).
+            ``k``: segments of ``k`` steps), ``patch_size`` (fold ``p x p`` patches into
+            channels: the stack runs on an ``H/p x W/p`` grid).
 
     Returns:
         The :class:`Forecaster`.

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import torch
 from torch import Tensor, nn
+from torch.nn import functional as F
 from torch.utils._pytree import tree_flatten, tree_map, tree_unflatten
 from torch.utils.checkpoint import checkpoint
 
@@ -34,15 +35,27 @@ class Forecaster(nn.Module):
     r"""Autoregressive next-frame forecaster around a :class:`MultiScaleStack`.
 
     One time step: :math:`\hat X_{t+1} = W_{out} * \mathrm{Stack}(W_{in} * x_t)` with ``1x1``
-    convolutions :math:`W_{in}: C_{img} \to C` and :math:`W_{out}: C \to C_{img}` (no activation;
-    outputs are not clipped). The input :math:`x_t` is the true frame :math:`X_t` or the model's
-    own previous prediction :math:`\hat X_t`:
+    convolutions :math:`W_{in}: C_{img} p^2 \to C` and :math:`W_{out}: C \to C_{img} p^2` (no
+    activation; outputs are not clipped). The input :math:`x_t` is the true frame :math:`X_t` or
+    the model's own previous prediction :math:`\hat X_t`:
 
     * default: :math:`x_t = X_t` for ``t < input_frames``, :math:`\hat X_t` afterwards;
     * ``teacher_forcing`` mask :math:`m \in [0, 1]^{B \times (T-1)}` (scheduled sampling):
       :math:`x_t = m_{b,t} X_t + (1 - m_{b,t}) \hat X_t`, per sample.
 
     The last frame :math:`X_{T-1}` is never fed in. All ``T-1`` predictions are returned.
+
+    **Patching** (space-to-depth, ``patch_size`` :math:`p`): each frame is cut into ``p x p``
+    patches whose pixels become channels, :math:`(C_{img}, H, W) \to (C_{img} p^2, H/p, W/p)`
+    (:func:`torch.nn.functional.pixel_unshuffle`), the whole recurrence runs on that :math:`p^2`
+    times smaller grid, and the read-out is put back with
+    :func:`~torch.nn.functional.pixel_shuffle`. The rearrangement is a permutation of pixels, so
+    feeding a prediction back and the scheduled-sampling mix commute with it: the loop runs in patch
+    space and only the returned predictions are rearranged. Only :math:`W_{in}` and :math:`W_{out}`
+    grow, by :math:`(p^2 - 1)(2 C_{img} C + C_{img})` parameters (weights of both and the read-out's
+    biases); ``p = 1`` is the unpatched model. Frame sides must be multiples of :math:`p` (an error
+    names the nearest valid sizes): padding would score pixels that do not exist and cropping would
+    drop real ones, so neither happens silently.
 
     Under autocast (e.g. Lightning's ``precision="bf16-mixed"``) the initial state is created in
     the autocast dtype, so the gate arithmetic of every step runs in that dtype instead of being
@@ -62,6 +75,7 @@ class Forecaster(nn.Module):
             per-step activations ``A`` and ``R`` steps the peak is about
             :math:`\lceil R/k \rceil S + k A`, smallest near :math:`k = \sqrt{R S / A}`;
             every step runs forward twice whatever ``k``.
+        patch_size: side :math:`p` of the square patches folded into channels (1: none).
 
     Shape:
         ``frames``: ``(B, T, C_img, H, W)`` float; ``predictions``: ``(B, T-1, C_img, H, W)``.
@@ -75,17 +89,22 @@ class Forecaster(nn.Module):
         input_frames: int = 10,
         decoupling: DecouplingLoss | None = None,
         checkpointing: bool | int = False,
+        patch_size: int = 1,
     ) -> None:
         super().__init__()
         if in_channels < 1:
             raise ValueError(f"in_channels must be positive, got {in_channels}")
         if input_frames < 1:
             raise ValueError(f"input_frames must be at least 1, got {input_frames}")
+        if isinstance(patch_size, bool) or not isinstance(patch_size, int) or patch_size < 1:
+            raise ValueError(f"patch_size must be a positive integer, got {patch_size!r}")
         self.in_channels = in_channels
         self.input_frames = input_frames
-        self.embed = nn.Conv2d(in_channels, stack.channels, kernel_size=1)
+        self.patch_size = patch_size
+        patched = in_channels * patch_size**2
+        self.embed = nn.Conv2d(patched, stack.channels, kernel_size=1)
         self.stack = stack
-        self.readout = nn.Conv2d(stack.channels, in_channels, kernel_size=1)
+        self.readout = nn.Conv2d(stack.channels, patched, kernel_size=1)
         self.decoupling = decoupling
         self.checkpointing = checkpointing
         self.memory_format = torch.contiguous_format
@@ -177,9 +196,36 @@ class Forecaster(nn.Module):
         out = self._unroll(context, observed + horizon - 1, truth_steps=observed, mask=None)
         return out.predictions[:, observed - 1 :]
 
+    def grid_size(self, height: int, width: int) -> tuple[int, int]:
+        """The grid the recurrence runs on for ``height x width`` frames: ``(H/p, W/p)``.
+
+        Raises:
+            ValueError: if a side is not a multiple of ``patch_size``; the message names the
+                nearest valid frame sizes.
+        """
+        p = self.patch_size
+        if height % p or width % p:
+            below = (height // p * p, width // p * p)
+            above = (-(-height // p) * p, -(-width // p) * p)
+            raise ValueError(
+                f"frame size {height}x{width} is not a multiple of patch_size={p}: crop the "
+                f"frames to {below[0]}x{below[1]} or pad them to {above[0]}x{above[1]}, or "
+                f"choose a patch_size that divides both sides"
+            )
+        return height // p, width // p
+
+    def min_frame_size(self) -> int:
+        """Smallest frame side the model accepts: the scale plan's smallest grid, times ``p``."""
+        return self.patch_size * self.stack.min_frame_size()
+
+    def frame_granularity(self) -> int:
+        """Frame sides that are multiples of this give every layer an exact grid: p·2^max level."""
+        return self.patch_size * 2 ** max(self.stack.levels)
+
     def _unroll(
         self, frames: Tensor, steps: int, *, truth_steps: int, mask: Tensor | None
     ) -> ForecastOutput:
+        frames = self._to_patches(frames)
         state = self._initial_state(frames)
         checkpointed = bool(self.checkpointing) and torch.is_grad_enabled()
         length = self.checkpointing if checkpointed else steps  # steps per segment
@@ -198,7 +244,27 @@ class Forecaster(nn.Module):
             prediction = predictions[-1]
         loss = torch.stack(terms).mean() if self.decoupling is not None else None
         # NOTE: stacking channels-last frames gives a time-fastest layout; make it (B, T, C, H, W).
-        return ForecastOutput(torch.stack(predictions, dim=1).contiguous(), loss)
+        stacked = torch.stack(predictions, dim=1).contiguous()
+        return ForecastOutput(self._from_patches(stacked), loss)
+
+    def _patch_note(self) -> str:
+        return f" on {self.patch_size}x{self.patch_size} patches" if self.patch_size > 1 else ""
+
+    def _to_patches(self, frames: Tensor) -> Tensor:
+        """``(B, T, C, H, W) -> (B, T, C p^2, H/p, W/p)`` (the identity for ``p = 1``)."""
+        if self.patch_size == 1:
+            return frames
+        batch, length = frames.shape[:2]
+        patched = F.pixel_unshuffle(frames.flatten(0, 1), self.patch_size)
+        return patched.unflatten(0, (batch, length))
+
+    def _from_patches(self, frames: Tensor) -> Tensor:
+        """The inverse of :meth:`_to_patches`."""
+        if self.patch_size == 1:
+            return frames
+        batch, length = frames.shape[:2]
+        restored = F.pixel_shuffle(frames.flatten(0, 1), self.patch_size)
+        return restored.unflatten(0, (batch, length))
 
     def _steps(
         self,
@@ -317,11 +383,12 @@ class Forecaster(nn.Module):
             )
         if length < min_frames:
             raise ValueError(f"frames must hold at least {min_frames} frames, got T={length}")
-        smallest = self.stack.min_frame_size()
+        self.grid_size(height, width)
+        smallest = self.min_frame_size()
         if min(height, width) < smallest:
             raise ValueError(
                 f"frame size {height}x{width} is too small for the scale plan "
-                f"{self.stack.levels}: each side must be at least {smallest}"
+                f"{self.stack.levels}{self._patch_note()}: each side must be at least {smallest}"
             )
         if not torch.isfinite(frames).all():
             raise ValueError("frames contain NaN or infinite values; clean or mask the data first")

@@ -167,6 +167,7 @@ def build_forecaster(
     adapter_bias: bool = True,
     cell_kwargs: dict | None = None,
     checkpointing: bool | int = False,
+    patch_size: int = 1,
 ) -> Forecaster:
     """Assemble a forecaster from a cell family and the framework's hyper-parameters.
 
@@ -190,6 +191,8 @@ def build_forecaster(
             PrecipLSTM's local attention, ``{"links": 13}`` for TrajGRU).
         checkpointing: recompute each time step in the backward pass (less memory, more time);
             an integer ``k`` checkpoints segments of ``k`` steps (see :class:`Forecaster`).
+        patch_size: fold ``p x p`` patches of each frame into channels, so the stack runs on a
+            grid ``p`` times smaller per side (see :class:`Forecaster`); 1: no patching.
 
     Raises:
         ValueError: for an unknown preset or inconsistent depth and plan.
@@ -213,6 +216,7 @@ def build_forecaster(
         input_frames=input_frames,
         decoupling=loss,
         checkpointing=checkpointing,
+        patch_size=patch_size,
     )
 
 

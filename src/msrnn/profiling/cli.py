@@ -18,7 +18,15 @@ from msrnn.profiling.step import PRECISIONS
 
 PAPER = RunSetup()  # batch 4, 20 frames, 64x64: the paper's Moving MNIST setting
 # command-line flag -> build_model override
-_OVERRIDES = ("hidden_channels", "num_layers", "kernel_size", "in_channels", "levels", "skip")
+_OVERRIDES = (
+    "hidden_channels",
+    "num_layers",
+    "kernel_size",
+    "in_channels",
+    "levels",
+    "skip",
+    "patch_size",
+)
 
 
 def add_profile_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -40,6 +48,12 @@ def add_profile_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--in-channels", type=int)
     parser.add_argument("--levels", type=int, nargs="+", help="scale plan, one level per layer")
     parser.add_argument("--skip", choices=SKIP_POLICIES)
+    parser.add_argument(
+        "--patch-size",
+        type=int,
+        metavar="P",
+        help="fold P x P patches into channels: the stack runs on an H/P x W/P grid (default: 1)",
+    )
     parser.add_argument(
         "--size", type=int, nargs="+", metavar="N", help="frame size: H, or H W (default: 64)"
     )

@@ -3,8 +3,9 @@ r"""The largest square frame a model can train on within a memory budget (the pa
 Training memory is affine in the number of pixels: :math:`M(s) = a + b s^2` for an ``s x s``
 frame (parameters, gradients and Adam moments do not depend on the frame; every activation is
 proportional to :math:`h_l w_l`, and the grids of a plan scale exactly with ``s`` when ``s`` is a
-multiple of :math:`2^{\max \mathrm{level}}`). :func:`largest_square_frame` measures a few sizes,
-fits the law, solves :math:`M(s) \le` budget and confirms the answer with one more measurement.
+multiple of :math:`p \, 2^{\max \mathrm{level}}` for patches of side :math:`p`).
+:func:`largest_square_frame` measures a few sizes, fits the law, solves :math:`M(s) \le` budget
+and confirms the answer with one more measurement.
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ def largest_square_frame(
         measure: memory in bytes of a training step on an ``s x s`` frame.
         budget: bytes available.
         probe_sides: sizes to fit on (two or more distinct ones).
-        granularity: answers are multiples of it (``2**max(levels)`` keeps every grid exact).
+        granularity: answers are multiples of it (``p * 2**max(levels)`` keeps every grid exact).
         max_corrections: how many times the answer may be lowered by ``granularity`` when the
             confirmation exceeds the budget.
 
@@ -224,8 +225,8 @@ def find_max_size(
     if dry_run:
         check_precision(precision, torch.device("meta"))
     model = build().to("meta" if dry_run else device)
-    granularity = 2 ** max(model.stack.levels)
-    first = granularity * math.ceil(max(32, model.stack.min_frame_size()) / granularity)
+    granularity = model.frame_granularity()
+    first = granularity * math.ceil(max(32, model.min_frame_size()) / granularity)
     probe_sides = (first, 2 * first, 3 * first)
     measure = training_memory_measure(model, batch=batch, frames=frames, precision=precision)
     if dry_run and device.type != "meta":

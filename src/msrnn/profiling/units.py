@@ -137,7 +137,7 @@ def activation_law(
 
     Args:
         model: the forecaster (its device is the one counted on).
-        size: frame size ``(H, W)``.
+        size: frame size ``(H, W)``; with patching the layers' grids follow ``(H/p, W/p)``.
         batch: batch size :math:`b`.
         frames: sequence length ``T``; the model unrolls :math:`R = T - 1` steps.
         precision: ``"32"`` or ``"bf16-mixed"``.
@@ -146,7 +146,8 @@ def activation_law(
         The :class:`ActivationLaw` with per-layer units and the prediction.
     """
     stack = model.stack
-    grids = tuple(level_size(size, level) for level in stack.levels)
+    grid = model.grid_size(*size)  # the patched grid the recurrence runs on
+    grids = tuple(level_size(grid, level) for level in stack.levels)
     units = tuple(
         cell_units(
             cell,
