@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
-import statistics
 import sys
 from pathlib import Path
 
@@ -43,7 +42,7 @@ from msrnn.profiling.machine import describe_machine, measured_on
 from msrnn.profiling.profile import random_frames
 from msrnn.profiling.report import format_bytes
 from msrnn.profiling.step import PRECISIONS, TrainingStep
-from msrnn.profiling.timing import time_calls
+from msrnn.profiling.timing import interleaved
 
 MODELS = ("convlstm", "ms-convlstm", "predrnn", "ms-predrnn")
 VARIANTS = ("unfused", "fused")
@@ -80,11 +79,9 @@ def measure(name: str, args: argparse.Namespace) -> dict:
     for _ in range(args.warmup):
         for step in steps.values():
             step()
-    seconds = {variant: [] for variant in VARIANTS}
-    for _ in range(args.repeats):
-        for variant, step in steps.items():
-            seconds[variant] += time_calls(step, repeats=1, device=device).seconds
-    medians = {variant: statistics.median(s) for variant, s in seconds.items()}
+    timings = interleaved(steps, repeats=args.repeats, device=device)
+    seconds = {variant: list(timing.seconds) for variant, timing in timings.items()}
+    medians = {variant: timing.median for variant, timing in timings.items()}
     losses = {variant: loss for variant, (loss, _) in first.items()}
     saved = {variant: nbytes for variant, (_, nbytes) in first.items()}
     return {

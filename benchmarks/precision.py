@@ -34,7 +34,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,7 +48,7 @@ from msrnn.profiling.flops import count_flops
 from msrnn.profiling.machine import describe_machine, measured_on
 from msrnn.profiling.profile import random_frames
 from msrnn.profiling.step import Precision, TrainingStep, autocast
-from msrnn.profiling.timing import Timing, time_calls
+from msrnn.profiling.timing import Timing, interleaved
 
 FAMILIES = ("convlstm", "trajgru", "predrnn", "predrnn++", "mim", "motionrnn", "predrnn-v2")
 PAPER_MODELS = tuple(name for base in (*FAMILIES, "preciplstm") for name in (base, f"ms-{base}"))
@@ -78,17 +78,6 @@ VARIANTS = {
 }
 BASELINE = "fp32"
 CEILING_SHAPE = (4, 64, 256, 64)  # batch, in, out, size: a ConvLSTM gate convolution of the paper
-
-
-def interleaved(
-    calls: Mapping[str, Callable[[], Any]], *, repeats: int, device: torch.device
-) -> dict[str, Timing]:
-    """Time each call once per round, ``repeats`` rounds, in the order of ``calls``."""
-    seconds: dict[str, list[float]] = {key: [] for key in calls}
-    for _ in range(repeats):
-        for key, call in calls.items():
-            seconds[key] += time_calls(call, repeats=1, device=device).seconds
-    return {key: Timing(tuple(values)) for key, values in seconds.items()}
 
 
 def _conv_call(variant: Variant, device: torch.device, shape: tuple[int, int, int, int]):

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from msrnn.profiling import RunSetup, profile_training
+from msrnn.profiling.timing import interleaved
 from tests.conftest import tiny_model
 from tests.profiling.test_cli import TINY, _run
 
@@ -44,10 +45,10 @@ def test_profile_cli_flag_runs_the_model_channels_last(tmp_path, capsys):
     assert model.stack.cells[0].gates.weight.is_contiguous(memory_format=torch.channels_last)
 
 
-def test_interleaved_timing_alternates_the_calls(bench):
+def test_interleaved_timing_alternates_the_calls():
     order = []
     calls = {"a": lambda: order.append("a"), "b": lambda: order.append("b")}
-    timings = bench.interleaved(calls, repeats=3, device=CPU)
+    timings = interleaved(calls, repeats=3, device=CPU)
     assert order == ["a", "b"] * 3
     assert all(len(t.seconds) == 3 for t in timings.values())
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,3 +69,25 @@ def time_calls(
         synchronize(device)
         seconds.append(time.perf_counter() - start)
     return Timing(tuple(seconds))
+
+
+def interleaved(
+    calls: Mapping[str, Callable[[], Any]], *, repeats: int, device: torch.device
+) -> dict[str, Timing]:
+    """Time each call once per round, ``repeats`` rounds, in the order of ``calls`` (A B A B ...).
+
+    A shared machine's load changes then hit every call alike, so ratios of the medians compare
+    like with like.
+
+    Example:
+        >>> order = []
+        >>> timings = interleaved({"a": lambda: order.append("a"), "b": lambda: order.append("b")},
+        ...                       repeats=2, device=torch.device("cpu"))
+        >>> order, len(timings["a"].seconds)
+        (['a', 'b', 'a', 'b'], 2)
+    """
+    seconds: dict[str, list[float]] = {key: [] for key in calls}
+    for _ in range(repeats):
+        for key, call in calls.items():
+            seconds[key] += time_calls(call, repeats=1, device=device).seconds
+    return {key: Timing(tuple(values)) for key, values in seconds.items()}
