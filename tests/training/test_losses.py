@@ -14,6 +14,19 @@ def test_frame_sums_then_mean_over_frames_and_samples():
     assert frame_sum_loss(predictions, targets, "l1").item() == pytest.approx(2 / 6)
 
 
+def test_the_l1_weight_scales_only_the_l1_term():
+    predictions = torch.zeros(1, 1, 1, 2, 2)
+    targets = torch.full((1, 1, 1, 2, 2), 0.5)  # L2 sum 1, L1 sum 2
+    assert frame_sum_loss(predictions, targets, l1_weight=0.25).item() == pytest.approx(1.5)
+    assert frame_sum_loss(predictions, targets, l1_weight=0.0).item() == pytest.approx(1.0)
+    # "l1" alone is the L1 sum whatever the weight
+    assert frame_sum_loss(predictions, targets, "l1", l1_weight=0.25).item() == pytest.approx(2)
+    with pytest.raises(ValueError, match="l1_weight must be 0 or more"):
+        frame_sum_loss(predictions, targets, l1_weight=-1.0)
+    with pytest.raises(ValueError, match="l1_weight must be 0 or more"):
+        frame_sum_loss(predictions, targets, l1_weight=float("nan"))
+
+
 def test_bad_loss_arguments():
     x = torch.zeros(1, 2, 1, 2, 2)
     with pytest.raises(ValueError, match="loss must be one of"):
