@@ -8,12 +8,13 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-from lightning.pytorch.callbacks import ModelCheckpoint
+from lightning.pytorch.callbacks import ModelCheckpoint, ProgressBar
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI, SaveConfigCallback
 from lightning.pytorch.loggers import CSVLogger, Logger
 
 from msrnn.training.datamodule import SequenceDataModule
 from msrnn.training.prediction_writer import ForecastWriter
+from msrnn.training.progress import RunProgressBar
 from msrnn.training.run_dir import best_checkpoint, check_fresh_or_resumed, checkpoint_dir
 from msrnn.training.system import ForecastSystem
 
@@ -71,6 +72,7 @@ class MSRNNCLI(LightningCLI):
       (resume) is given; nothing is ever deleted.
     * ``validate``/``test``/``predict`` accept ``--ckpt_path best`` or ``last`` in a new process:
       they are looked up in the run folder.
+    * The training progress bar counts to ``max_steps`` when it is set (:class:`RunProgressBar`).
     * The model's ``in_channels``, ``input_frames`` and ``output_frames`` come from the data module.
     """
 
@@ -105,6 +107,9 @@ class MSRNNCLI(LightningCLI):
         callbacks = list(config.get("callbacks") or [])
         if not any(isinstance(c, ModelCheckpoint) for c in callbacks):
             callbacks.append(_checkpointing(root))
+        wants_bar = config.get("enable_progress_bar") in (None, True)
+        if wants_bar and not any(isinstance(c, ProgressBar) for c in callbacks):
+            callbacks.append(RunProgressBar())
         if self.subcommand == "predict":
             callbacks.append(ForecastWriter())
         kwargs["callbacks"] = callbacks
