@@ -4,9 +4,11 @@ import json
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from msrnn.cli import main
+from msrnn.data import MovingMNIST
 from tests.training.helpers import tiny_args
 
 
@@ -30,9 +32,19 @@ def test_test_writes_metrics_with_persistence_and_figures(fitted):
     metrics = json.loads((out / "metrics.json").read_text())
     assert len(metrics["mse_frame_sum"]) == 2  # forecast protocol: the 2 future frames
     assert metrics["persistence"]["mse_frame_sum_mean"] > 0
+    # the blank baseline: an all-zero forecast scores the truth's own sums
+    blank = metrics["blank"]
+    truth = torch.stack(list(MovingMNIST("test", num_sequences=6, seq_len=5, size=32)))[:, 3:]
+    expected = truth.double().square().sum(dim=(2, 3, 4)).mean(dim=0)
+    assert blank["mse_frame_sum"] == pytest.approx(expected.tolist())
+    assert blank["mae_frame_sum_mean"] == pytest.approx(truth.double().sum().item() / 12)
     assert metrics["protocol"] == "forecast" and metrics["checkpoint"].endswith(".ckpt")
     rows = (out / "metrics_per_frame.csv").read_text().splitlines()
     assert rows[0].startswith("lead_time,mse_frame_sum") and len(rows) == 3
+    header = rows[0].split(",")
+    assert "persistence_mse_frame_sum" in header and "blank_mse_frame_sum" in header
+    values = dict(zip(header, rows[1].split(","), strict=True))
+    assert float(values["blank_mse_frame_sum"]) == pytest.approx(blank["mse_frame_sum"][0])
     for name in ("strip.png", "lead_time.png", "truth_vs_prediction.gif"):
         assert Image.open(out / name).size[0] > 100
 
@@ -80,7 +92,8 @@ def test_report_compares_runs_and_its_table_equals_metrics_json(fitted, tmp_path
     assert main(["report", str(fitted), "--out", str(tmp_path / "report"), "--html"]) == 0
     text = (tmp_path / "report" / "report.md").read_text()
     metrics = json.loads(sorted(fitted.glob("test*/metrics.json"))[-1].read_text())
-    assert "ms-convlstm" in text and "persistence" in text
+    assert "ms-convlstm" in text and "| persistence |" in text and "| blank |" in text
+    assert f"{metrics['blank']['mse_frame_sum_mean']:.5g}" in text
     assert f"{metrics['mse_frame_sum_mean']:.5g}" in text
     assert (tmp_path / "report" / "report.html").is_file()
     assert main(["report", str(fitted), "--out", str(tmp_path / "report")]) == 2

@@ -13,7 +13,9 @@ from msrnn.metrics._base import LeadTimeMean
 from msrnn.metrics.categorical import Contingency
 from msrnn.metrics.image import SSIM
 from msrnn.metrics.protocol import (
+    BASELINES,
     Protocol,
+    blank_forecast,
     persistence_forecast,
     scored_lead_times,
     select_frames,
@@ -31,6 +33,7 @@ from msrnn.metrics.regression import (
 from msrnn.metrics.suite import RAIN_RATES, MetricSuite, build_metric_suite, results_to_dict
 
 __all__ = [
+    "BASELINES",
     "GDL",
     "PSNR",
     "RAIN_RATES",
@@ -45,6 +48,7 @@ __all__ = [
     "PixelMAE",
     "PixelMSE",
     "Protocol",
+    "blank_forecast",
     "build_metric_suite",
     "persistence_forecast",
     "results_to_dict",

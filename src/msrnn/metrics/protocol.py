@@ -1,4 +1,4 @@
-r"""Which frames are scored, and the persistence baseline in the model's output layout.
+r"""Which frames are scored, and the baseline forecasts (persistence, blank) in the model's layout.
 
 A forecaster fed a sequence ``frames`` of ``T`` frames returns ``T - 1`` next-frame predictions
 (:meth:`msrnn.Forecaster.forward`): ``predictions[:, t]`` predicts ``frames[:, t + 1]``; the first
@@ -14,6 +14,7 @@ Two evaluation protocols are declared:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal, get_args
 
 import torch
@@ -124,3 +125,34 @@ def persistence_forecast(frames: Tensor, *, input_frames: int) -> Tensor:
     _check_input_frames(frames.shape[1], input_frames)
     source = torch.arange(frames.shape[1] - 1, device=frames.device).clamp(max=input_frames - 1)
     return frames[:, source]
+
+
+def blank_forecast(frames: Tensor, *, input_frames: int) -> Tensor:
+    r"""Blank baseline in the layout of a forecaster's output: predict nothing, :math:`\hat X = 0`.
+
+    On sparse data (Moving MNIST, radar) most pixels are 0, so an empty frame is a strong
+    baseline for MSE and SSIM: a model that does not beat it has learnt nothing to show.
+
+    Args:
+        frames: the whole sequence ``(B, T, C, H, W)``.
+        input_frames: observed frames, in ``[1, T-1]`` (checked like the other baselines).
+
+    Returns:
+        ``(B, T-1, C, H, W)`` zeros of the frames' dtype and device.
+
+    Example:
+        >>> blank_forecast(torch.ones(2, 5, 1, 3, 3), input_frames=3).shape
+        torch.Size([2, 4, 1, 3, 3])
+    """
+    if frames.ndim != 5:
+        raise ValueError(f"frames must be (B, T, C, H, W), got shape {tuple(frames.shape)}")
+    _check_input_frames(frames.shape[1], input_frames)
+    batch, length = frames.shape[:2]
+    return frames.new_zeros((batch, length - 1, *frames.shape[2:]))
+
+
+#: The baselines scored beside every model, by the name they carry in results and plots.
+BASELINES: dict[str, Callable[..., Tensor]] = {
+    "persistence": persistence_forecast,
+    "blank": blank_forecast,
+}

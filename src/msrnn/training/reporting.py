@@ -45,17 +45,24 @@ def per_lead_keys(results: Mapping[str, Any]) -> list[str]:
     return [key for key, value in results.items() if isinstance(value, list)]
 
 
-def format_table(results: Mapping[str, Any], baseline: Mapping[str, Any]) -> str:
-    """Model vs persistence, mean over lead times, for the headline metrics present."""
-    rows = [("metric", "model", "persistence", "model / persistence")]
+def format_table(results: Mapping[str, Any], baselines: Mapping[str, Mapping[str, Any]]) -> str:
+    """Model vs each baseline (persistence, blank), mean over lead times, for the headline metrics.
+
+    Columns: the model, each baseline, and the model's ratio to each baseline.
+    """
+    names = list(baselines)
+    rows = [("metric", "model", *names, *(f"model / {name}" for name in names))]
     for key in HEADLINE:
         mean = f"{key}_mean"
         if mean not in results:
             continue
-        model, base = results[mean], baseline.get(mean, float("nan"))
-        ratio = model / base if base else float("nan")
-        rows.append((key, f"{model:.5g}", f"{base:.5g}", f"{ratio:.3f}"))
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+        model = results[mean]
+        bases = [baselines[name].get(mean, float("nan")) for name in names]
+        ratios = [model / base if base else float("nan") for base in bases]
+        rows.append(
+            (key, f"{model:.5g}", *(f"{b:.5g}" for b in bases), *(f"{r:.3f}" for r in ratios))
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = [
         "  ".join(
             c.ljust(w) if i == 0 else c.rjust(w)
@@ -68,19 +75,27 @@ def format_table(results: Mapping[str, Any], baseline: Mapping[str, Any]) -> str
 
 
 def write_metrics(
-    out_dir: Path, results: dict[str, Any], baseline: dict[str, Any], meta: dict[str, Any]
+    out_dir: Path,
+    results: dict[str, Any],
+    baselines: Mapping[str, dict[str, Any]],
+    meta: dict[str, Any],
 ) -> dict[str, Path]:
-    """``metrics.json`` (model, ``persistence`` and run facts) and ``metrics_per_frame.csv``."""
-    payload = {**meta, **results, "persistence": baseline}
+    """``metrics.json`` (model, one entry per baseline, run facts) and ``metrics_per_frame.csv``.
+
+    The CSV has a column per metric for the model and, prefixed by the baseline's name
+    (``persistence_mse_frame_sum``, ``blank_mse_frame_sum``, ...), for each baseline.
+    """
+    payload = {**meta, **results, **baselines}
     paths = {"metrics": out_dir / "metrics.json", "per_frame": out_dir / "metrics_per_frame.csv"}
     paths["metrics"].write_text(json.dumps(payload, indent=2) + "\n")
     keys = per_lead_keys(results)
     lead_times = len(results[keys[0]]) if keys else 0
+    columns = [(None, k) for k in keys] + [(name, k) for name in baselines for k in keys]
     with paths["per_frame"].open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["lead_time", *keys, *(f"persistence_{k}" for k in keys)])
+        writer.writerow(["lead_time", *(k if b is None else f"{b}_{k}" for b, k in columns)])
         for lead in range(lead_times):
-            row = [results[k][lead] for k in keys] + [baseline[k][lead] for k in keys]
+            row = [(results if b is None else baselines[b])[k][lead] for b, k in columns]
             writer.writerow([lead + 1, *(f"{v:.8g}" for v in row)])
     return paths
 
@@ -88,7 +103,7 @@ def write_metrics(
 def write_figures(
     out_dir: Path,
     results: dict[str, Any],
-    baseline: dict[str, Any],
+    baselines: Mapping[str, dict[str, Any]],
     *,
     sample: dict[str, np.ndarray] | None,
     radar: RadarConvention | None,
@@ -100,8 +115,8 @@ def write_figures(
     paths: dict[str, Path] = {}
     panels = {k: {title: results[k]} for k in HEADLINE if k in results}
     if panels:
-        baselines = {k: {"persistence": baseline[k]} for k in panels}
-        figure = lead_time_grid(panels, baselines=baselines, units=UNITS, title=title)
+        lines = {k: {name: base[k] for name, base in baselines.items()} for k in panels}
+        figure = lead_time_grid(panels, baselines=lines, units=UNITS, title=title)
         paths["lead_time"] = save_png(figure, out_dir / "lead_time.png")
     if sample is not None:
         rain = rain_rate_fn(radar)

@@ -10,7 +10,7 @@ import torch
 from lightning.pytorch.utilities import rank_zero_info
 from torch import Tensor
 
-from msrnn.metrics import MetricSuite, build_metric_suite, persistence_forecast
+from msrnn.metrics import BASELINES, MetricSuite, build_metric_suite
 from msrnn.metrics.protocol import Protocol
 from msrnn.models import (
     ReverseScheduledSampling,
@@ -19,9 +19,10 @@ from msrnn.models import (
     reverse_sampling_etas,
     scheduled_sampling_eta,
 )
-from msrnn.training.losses import LossName, frame_sum_loss
+from msrnn.training.losses import LOSSES, LossName, frame_sum_loss
 from msrnn.training.reporting import format_table, write_figures, write_metrics
 from msrnn.training.run_dir import fresh_subdir
+from msrnn.training.schedules import LR_SCHEDULES, LRSchedule, lr_factor
 
 Sampling = Literal["auto", "scheduled", "reverse", "none"]
 
@@ -45,8 +46,14 @@ class ForecastSystem(L.LightningModule):
         in_channels: image channels of the data.
         input_frames: observed frames per sequence.
         output_frames: frames forecast per sequence (the horizon of ``predict``).
-        lr: Adam learning rate.
+        lr: Adam learning rate (the peak rate of a schedule).
+        lr_schedule: ``"constant"`` (paper) or ``"cosine"``: decay to 0 over the run
+            (``trainer.estimated_stepping_batches``), see
+            :func:`msrnn.training.schedules.lr_factor`.
+        warmup_steps: optimiser steps of a linear learning-rate warm-up (0: none).
         loss: ``"l1+l2"`` (paper), ``"l2"`` or ``"l1"``.
+        l1_weight: weight of the L1 term in ``"l1+l2"`` (paper: 1; see
+            :func:`msrnn.training.losses.frame_sum_loss` for what a smaller one does).
         decoupling_weight: weight of PredRNN-V2's decoupling term.
         sampling: ``"auto"`` (reverse for models with a decoupling loss, else scheduled),
             ``"scheduled"``, ``"reverse"`` or ``"none"`` (always feed true frames while training).
@@ -74,7 +81,10 @@ class ForecastSystem(L.LightningModule):
         input_frames: int = 10,
         output_frames: int = 10,
         lr: float = 3e-4,
+        lr_schedule: LRSchedule = "constant",
+        warmup_steps: int = 0,
         loss: LossName = "l1+l2",
+        l1_weight: float = 1.0,
         decoupling_weight: float = 0.01,
         sampling: Sampling = "auto",
         sampling_steps: int | None = None,
@@ -90,6 +100,14 @@ class ForecastSystem(L.LightningModule):
             )
         if lr <= 0:
             raise ValueError(f"lr must be positive, got {lr}")
+        if lr_schedule not in LR_SCHEDULES:
+            raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {lr_schedule!r}")
+        if loss not in LOSSES:
+            raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+        if not l1_weight >= 0:
+            raise ValueError(f"l1_weight must be 0 or more, got {l1_weight!r}")
+        if warmup_steps < 0:
+            raise ValueError(f"warmup_steps must be 0 or more, got {warmup_steps}")
         self.save_hyperparameters()
         self.net = build_model(
             model,
@@ -119,8 +137,19 @@ class ForecastSystem(L.LightningModule):
             self.net.compile_step()
 
     # ----------------------------------------------------------------- training
-    def configure_optimizers(self) -> torch.optim.Optimizer:
-        return torch.optim.Adam(self.parameters(), lr=self.hparams.lr)
+    def configure_optimizers(self) -> dict[str, Any]:
+        optimizer = torch.optim.Adam(self.parameters(), lr=self.hparams.lr)
+        total = max(1, int(self.trainer.estimated_stepping_batches))
+        schedule = torch.optim.lr_scheduler.LambdaLR(
+            optimizer,
+            lambda step: lr_factor(
+                step,
+                total_steps=total,
+                warmup_steps=self.hparams.warmup_steps,
+                schedule=self.hparams.lr_schedule,
+            ),
+        )
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
 
     def training_step(self, batch: Tensor, batch_idx: int) -> Tensor:
         frames = _frames(batch)
@@ -149,8 +178,9 @@ class ForecastSystem(L.LightningModule):
         frames = _frames(batch)
         out = self.net(frames, input_frames=self.input_frames)
         self._suite("test", frames).update(_scored(out.predictions, frames), frames)
-        baseline = persistence_forecast(frames, input_frames=self.input_frames)
-        self._suite("persistence", frames).update(baseline, frames)
+        for name, forecast in BASELINES.items():
+            baseline = forecast(frames, input_frames=self.input_frames)
+            self._suite(name, frames).update(baseline, frames)
         if self._sample is None:
             self._sample = {
                 "inputs": frames[0, : self.input_frames].float().cpu().numpy(),
@@ -165,7 +195,7 @@ class ForecastSystem(L.LightningModule):
 
     def on_test_epoch_end(self) -> None:
         results = self._suites.pop("test").to_dict()
-        baseline = self._suites.pop("persistence").to_dict()
+        baselines = {name: self._suites.pop(name).to_dict() for name in BASELINES}
         sample, self._sample = self._sample, None
         for key in ("mse_frame_sum", "mae_frame_sum", "ssim"):
             self.log(f"test/{key}", results[f"{key}_mean"], sync_dist=False)
@@ -178,10 +208,10 @@ class ForecastSystem(L.LightningModule):
             "input_frames": self.input_frames,
             "checkpoint": str(self.trainer.ckpt_path) if self.trainer.ckpt_path else None,
         }
-        write_metrics(out_dir, results, baseline, meta)
+        write_metrics(out_dir, results, baselines, meta)
         title = f"{self.hparams.model} ({self.protocol} protocol)"
-        write_figures(out_dir, results, baseline, sample=sample, radar=self._radar(), title=title)
-        rank_zero_info(f"\n{format_table(results, baseline)}\n\ntest results: {out_dir}")
+        write_figures(out_dir, results, baselines, sample=sample, radar=self._radar(), title=title)
+        rank_zero_info(f"\n{format_table(results, baselines)}\n\ntest results: {out_dir}")
         self.test_dir = Path(out_dir)
 
     def _suite(self, name: str, frames: Tensor) -> MetricSuite:
@@ -211,7 +241,9 @@ class ForecastSystem(L.LightningModule):
 
     def _criterion(self, out, frames: Tensor, *, stage: str) -> Tensor:
         batch = frames.shape[0]
-        loss = frame_sum_loss(out.predictions, frames[:, 1:], self.loss_kind)
+        loss = frame_sum_loss(
+            out.predictions, frames[:, 1:], self.loss_kind, l1_weight=self.hparams.l1_weight
+        )
         if out.decoupling_loss is not None:
             self.log(f"{stage}/decoupling", out.decoupling_loss, batch_size=batch, sync_dist=True)
             loss = loss + self.decoupling_weight * out.decoupling_loss

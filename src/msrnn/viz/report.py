@@ -7,11 +7,13 @@ A *run* is a plain dict::
         "metrics": {                              # as loaded from a run's metrics.json
             "mse_frame_sum_mean": 61.2,           # numbers -> table columns
             "mse_frame_sum": [40.1, 52.3, ...],   # lists of numbers -> lead-time curves
-            "persistence": {...},                 # the persistence baseline, same layout
+            "persistence": {...},                 # baselines: nested dicts, same layout
+            "blank": {...},
         },
         "memory": {"bytes": 3.1e9, "method": "CUDA peak, batch 16"},   # optional
     }
 
+Every mapping inside ``metrics`` is a baseline, named by its key (``persistence``, ``blank``).
 Other entries of ``metrics`` (strings such as a protocol name) are not plotted or tabulated.
 """
 
@@ -30,7 +32,6 @@ from msrnn.viz._render import png_bytes, render, write_new
 from msrnn.viz.lead_time import Curves, lead_time_plot
 from msrnn.viz.memory_chart import memory_error_chart, memory_unit
 
-PERSISTENCE = "persistence"
 MEMORY_CHART = "memory_vs_error.png"
 
 
@@ -53,12 +54,12 @@ def write_report(
 ) -> dict[str, Path]:
     """Write ``report.md`` (and ``report.html``) comparing runs, with its figures beside it.
 
-    The report holds a table with one row per run plus the persistence baseline (one row per
-    distinct baseline), numbers printed with ``precision`` significant digits; a lead-time figure
-    ``lead_time_<metric>.png`` per list-valued metric (all runs on one axis, baselines dashed);
-    and ``memory_vs_error.png``, the paper's Fig. 1, when runs carry memory information and the
-    scalar ``error_metric``. Nothing is written if any target file exists and ``overwrite`` is
-    false.
+    The report holds a table with one row per run plus one per baseline (persistence, blank; one row
+    per run if the runs' baselines differ), numbers printed with ``precision`` significant digits; a
+    lead-time figure ``lead_time_<metric>.png`` per list-valued metric (all runs on one axis,
+    baselines dashed); and ``memory_vs_error.png``, the paper's Fig. 1, when runs carry memory
+    information and the scalar ``error_metric``. Nothing is written if any target file exists and
+    ``overwrite`` is false.
 
     Args:
         runs: run dicts as described in the module docstring.
@@ -104,7 +105,7 @@ def lead_time_panels(runs: Sequence[Mapping]) -> tuple[dict[str, Curves], dict[s
 
     Returns:
         ``panels``: metric -> (run name -> values), for every list-valued metric;
-        ``baselines``: metric -> (baseline label -> values) from the runs' persistence entries.
+        ``baselines``: metric -> (baseline label -> values) from the runs' baseline entries.
     """
     _check_runs(runs)
     panels: dict[str, dict[str, list[float]]] = {}
@@ -112,7 +113,7 @@ def lead_time_panels(runs: Sequence[Mapping]) -> tuple[dict[str, Curves], dict[s
         for key, values in _curves(run["metrics"]).items():
             panels.setdefault(key, {})[run["name"]] = values
     baselines: dict[str, dict[str, list[float]]] = {}
-    for label, metrics in _persistence(runs).items():
+    for label, metrics in _baselines(runs).items():
         for key, values in _curves(metrics).items():
             baselines.setdefault(key, {})[label] = values
     return panels, baselines
@@ -160,16 +161,27 @@ def _curves(metrics: Mapping) -> dict[str, list[float]]:
     }
 
 
-def _persistence(runs: Sequence[Mapping]) -> dict[str, Mapping]:
-    """Distinct persistence baselines: one called ``persistence``, or one per run if they differ."""
-    found: list[tuple[str, Mapping]] = []
+def _baselines(runs: Sequence[Mapping]) -> dict[str, Mapping]:
+    """Distinct baselines by name: ``persistence``, ``blank``, ... (the mappings in ``metrics``).
+
+    A baseline that differs between runs (other test data) gets one entry per run,
+    ``"persistence (run name)"``.
+    """
+    found: dict[str, list[tuple[str, Mapping]]] = {}
     for run in runs:
-        metrics = run["metrics"].get(PERSISTENCE)
-        if isinstance(metrics, Mapping) and all(metrics != other for _, other in found):
-            found.append((run["name"], metrics))
-    if len(found) == 1:
-        return {PERSISTENCE: found[0][1]}
-    return {f"{PERSISTENCE} ({name})": metrics for name, metrics in found}
+        for key, metrics in run["metrics"].items():
+            if not isinstance(metrics, Mapping):
+                continue
+            seen = found.setdefault(key, [])
+            if all(metrics != other for _, other in seen):
+                seen.append((run["name"], metrics))
+    labelled: dict[str, Mapping] = {}
+    for key, seen in found.items():
+        if len(seen) == 1:
+            labelled[key] = seen[0][1]
+        else:
+            labelled.update({f"{key} ({name})": metrics for name, metrics in seen})
+    return labelled
 
 
 def _format(value: float | None, precision: int) -> str:
@@ -182,7 +194,7 @@ def _format(value: float | None, precision: int) -> str:
 
 def _table(runs: Sequence[Mapping], precision: int) -> _Table:
     rows_in = [(run["name"], run["metrics"], run.get("memory")) for run in runs]
-    rows_in += [(label, metrics, None) for label, metrics in _persistence(runs).items()]
+    rows_in += [(label, metrics, None) for label, metrics in _baselines(runs).items()]
     columns = list(dict.fromkeys(key for _, metrics, _ in rows_in for key in _scalars(metrics)))
     memories = [memory["bytes"] for _, _, memory in rows_in if memory]
     header, notes = ["run", *columns], []
