@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from msrnn.models import build_model, list_models
+from msrnn.precision import PRECISION_CHOICES
 
 LIGHTNING_COMMANDS = ("fit", "validate", "test", "predict")
 
@@ -70,6 +71,13 @@ def _parser() -> argparse.ArgumentParser:
         "test it against persistence and write metrics, strips and forecasts",
     )
     quick.add_argument("--run-dir", default="runs/quickstart", help="run folder (never reused)")
+    quick.add_argument(
+        "--precision",
+        choices=PRECISION_CHOICES,
+        default="auto",
+        help="auto (default): bf16-mixed on CPUs with bf16 instructions (AVX512-BF16, AMX), "
+        "else 32-true",
+    )
     report = commands.add_parser(
         "report",
         help="compare tested runs: metric table with persistence, lead-time curves, and the "
@@ -115,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _guarded(lambda: _print_paths(write_comparison(args.runs, args.out, html=args.html)))
     from msrnn.training.quickstart import run_quickstart
 
-    return _guarded(lambda: run_quickstart(args.run_dir))
+    return _guarded(lambda: run_quickstart(args.run_dir, precision=args.precision))
 
 
 def _print_paths(paths: dict) -> None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import time
 from importlib import resources
 from pathlib import Path
 
+from msrnn.metrics import BASELINES
+from msrnn.precision import PRECISION_CHOICES, preferred_precision
 from msrnn.training.cli import run_cli
 
 
@@ -27,19 +30,30 @@ def free_run_dir(base: str | Path) -> Path:
 def run_quickstart(
     run_dir: str | Path = "runs/quickstart",
     *,
+    precision: str = "auto",
     extra: list[str] | None = None,
 ) -> dict[str, Path]:
     """Fit on the training split (checkpoints chosen on validation), test, forecast, summarise.
 
     Args:
         run_dir: where to put the run; a taken folder is never reused (``-2``, ``-3``, ... ).
+        precision: ``"auto"`` (the faster one for this CPU,
+            :func:`msrnn.precision.preferred_precision`), ``"32-true"`` or ``"bf16-mixed"``.
         extra: extra LightningCLI arguments for every stage (e.g. a shorter run in tests).
 
     Returns:
         Paths of the run folder, the test results folder and the forecasts folder.
     """
+    start = time.perf_counter()
+    if precision not in PRECISION_CHOICES:
+        raise ValueError(f"precision must be one of {PRECISION_CHOICES}, got {precision!r}")
+    if precision == "auto":
+        choice = preferred_precision()
+        precision = choice.precision
+        print(f"precision: {precision} ({choice.reason}); override with --precision")
     run = free_run_dir(run_dir)
     common = ["--config", str(quickstart_config()), "--trainer.default_root_dir", str(run)]
+    common += ["--trainer.precision", precision]
     common += list(extra or [])
     run_cli(["fit", *common])
     tested = run_cli(["test", *common, "--ckpt_path", "best"])
@@ -50,21 +64,29 @@ def run_quickstart(
     predict_dir = next(
         c.output_dir for c in predicted.trainer.callbacks if hasattr(c, "output_dir")
     )
-    _summary(run, test_dir, predict_dir)
+    _summary(run, test_dir, predict_dir, time.perf_counter() - start)
     return {"run": run, "test": test_dir, "predict": predict_dir}
 
 
-def _summary(run: Path, test_dir: Path, predict_dir: Path) -> None:
+def _summary(run: Path, test_dir: Path, predict_dir: Path, seconds: float) -> None:
     metrics = json.loads((test_dir / "metrics.json").read_text())
-    model = metrics["mse_frame_sum_mean"]
-    baseline = metrics["persistence"]["mse_frame_sum_mean"]
-    print(
-        "\n== msrnn quickstart finished ==\n"
-        f"test MSE (per-frame sum, mean over the 10 forecast frames): {model:.2f} "
-        f"vs persistence {baseline:.2f} ({100 * (1 - model / baseline):.1f}% lower)\n"
-        f"run folder:        {run}\n"
-        f"metrics:           {test_dir / 'metrics.json'} (per frame: metrics_per_frame.csv)\n"
-        f"test strip / GIF:  {test_dir / 'strip.png'}, {test_dir / 'truth_vs_prediction.gif'}\n"
-        f"lead-time plots:   {test_dir / 'lead_time.png'}\n"
-        f"forecasts:         {predict_dir / 'forecast.npy'} and strips in {predict_dir}"
-    )
+    lead_times = len(metrics["mse_frame_sum"])
+    lines = [
+        f"\n== msrnn quickstart finished in {seconds / 60:.1f} min ==",
+        f"test, mean over the {lead_times} forecast frames (ratio: model / baseline):",
+    ]
+    for key, label in (("mse_frame_sum", "MSE"), ("mae_frame_sum", "MAE")):
+        model = metrics[f"{key}_mean"]
+        parts = []
+        for name in BASELINES:
+            base = metrics[name][f"{key}_mean"]
+            parts.append(f"{name} {base:.1f} ({model / base:.2f}x)")
+        lines.append(f"  {label} (per-frame sum) {model:.1f} vs " + ", ".join(parts))
+    lines += [
+        f"run folder:        {run}",
+        f"metrics:           {test_dir / 'metrics.json'} (per frame: metrics_per_frame.csv)",
+        f"test strip / GIF:  {test_dir / 'strip.png'}, {test_dir / 'truth_vs_prediction.gif'}",
+        f"lead-time plots:   {test_dir / 'lead_time.png'}",
+        f"forecasts:         {predict_dir / 'forecast.npy'} and strips in {predict_dir}",
+    ]
+    print("\n".join(lines))
