@@ -1,4 +1,5 @@
-"""The benchmark scripts (fused_cells, checkpointing, table1, allocator) on tiny settings."""
+"""The benchmark scripts on tiny settings (fused_cells, checkpointing, table1, allocator,
+patching, quickstart_recipe)."""
 
 import importlib.util
 import json
@@ -107,3 +108,46 @@ def test_allocator_refuses_to_compare_when_the_environment_chose(monkeypatch, ca
     monkeypatch.setenv("MALLOC_ARENA_MAX", "2")
     assert _load("allocator").main(["--models", "convlstm", *TINY]) == 2
     assert "MALLOC_ARENA_MAX=2" in capsys.readouterr().out
+
+
+def test_patching_benchmark_times_every_patch_and_precision(tmp_path):
+    out = tmp_path / "patching.json"
+    argv = ["--channels", "4", "--layers", "2", "--batch", "1", "--frames", "3", "--size", "16"]
+    assert _load("patching").main([*argv, "--repeats", "1", "--json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    records = report["records"]
+    assert [(r["model"], r["patch"]) for r in records] == [
+        (m, p) for m in ("convlstm", "ms-convlstm") for p in (1, 2, 4)
+    ]
+    # the work falls with the square of the patch side (the embedding and read-out aside)
+    assert records[0]["gflop"] > 3 * records[1]["gflop"] > 9 * records[2]["gflop"]
+    assert set(records[1]["speedup_vs_patch1"]) == {"fp32", "bf16-cl"}
+    assert "| ms-convlstm | 4 | 4x4 |" in report["markdown"]
+    assert measured_on().split(",")[0] in report["markdown"]
+
+
+def test_recipe_front_reads_records_in_order(tmp_path):
+    recipe = _load("quickstart_recipe")
+    scores = {"mse_frame_sum": 100.0, "mae_frame_sum": 200.0, "ssim": 0.5, "psnr": 15.0}
+    blank = {"mse_frame_sum": 160.0, "mae_frame_sum": 190.0, "ssim": 0.7, "psnr": 14.0}
+    record = {
+        "recipe": "r1",
+        "what": "a test",
+        "steps": 10,
+        "fit_seconds": 12.0,
+        "model": scores,
+        "blank": blank,
+        "persistence": scores,
+        "mse_per_lead_time": [50.0, 150.0],
+        "machine": {"cpu": {"name": "Some CPU", "family": 6, "model": 143}},
+    }
+    results = tmp_path / "r.jsonl"
+    second = {**record, "recipe": "r2", "note": "timed beside another job"}
+    results.write_text(json.dumps(record) + "\n" + json.dumps(second) + "\n")
+    records = recipe.read_records(results)
+    assert [r["recipe"] for r in records] == ["r1", "r2"]
+    text = recipe.front_markdown(records)
+    assert "| r1 | a test | 10 | 12 | 100.0 | 200.0 | 0.500 | 0.62 | 1.05 | 50 / 150 |" in text
+    assert "| r2 | a test | 10 | 12 [1] |" in text and "[1] timed beside another job" in text
+    assert "Some CPU (family 6, model 143)" in text and "blank MSE 160.0" in text
+    assert recipe.read_records(tmp_path / "none.jsonl") == []
