@@ -12,7 +12,7 @@ and a pixel encoding maps reflectivity in dBZ linearly to the stored pixel value
     \ (\text{clipped to } [0, 1] \text{ when the encoding clips}), \qquad
     \mathrm{dBZ} = \mathrm{scale} \cdot p - \mathrm{offset}.
 
-The named conventions are those of the MS-RNN evaluation code (MODEL_SPEC §8):
+The named conventions are those of the MS-RNN evaluation code:
 
 ============  ====================  ========================  =================================
 name          Z–R relation          pixel encoding            pixel thresholds, 0.5/2/5/10/30

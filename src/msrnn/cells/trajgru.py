@@ -71,8 +71,7 @@ class TrajGRUCell(RecurrentCell):
 
     * The warp uses one coordinate convention, so a zero flow is exactly the identity; the
       official code normalises with the ``align_corners=True`` formula but samples with
-      ``align_corners=False``, which slightly magnifies the state and dims its borders
-      (MODEL_SPEC §4.2, §10.6).
+      ``align_corners=False``, which slightly magnifies the state and dims its borders.
     * Gate order ``[z, r, h]`` in both projections (the first release uses ``[r, z, h]``): a
       permutation of output channels, the same family of functions.
     * :math:`P` reads the warped maps channel-major (input channel ``c L + l``, the layout

@@ -1,6 +1,6 @@
 """The HKO-7 release tree: frame and mask paths, rainy-day lists, pandas catalogues, masks.
 
-Layout (DATA_SPEC §5.1)::
+Layout::
 
     <root>/radarPNG/YYYY/MM/DD/RADyymmddHHMMSS.png        480x480 8-bit grey, every 6 min
     <root>/radarPNG_mask/YYYY/MM/DD/RADyymmddHHMMSS.mask  zlib(bool (480, 480) bytes), True = usable

@@ -293,7 +293,7 @@ def resize(frames: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Bilinear resize of ``(T, H, W)`` float32 frames to ``size`` = ``(h, w)``.
 
     ``align_corners=False`` without antialiasing, which matches OpenCV's ``INTER_LINEAR`` used
-    by the official code (DATA_SPEC §7.2).
+    by the official code.
     """
     if frames.shape[1:] == tuple(size):
         return frames

@@ -1,7 +1,7 @@
 r"""RADOLAN binary composites of the Deutscher Wetterdienst (DWD): reader and writer.
 
 A file (optionally ``.gz`` / ``.bz2``) is an ASCII header ended by ETX (``0x03``) followed by
-``rows · cols`` pixels, row 0 being the **southernmost** row (DATA_SPEC §6.2). Header: ``[0:2]``
+``rows · cols`` pixels, row 0 being the **southernmost** row. Header: ``[0:2]``
 product (``RY``, ``RW``, ``YW``, ``RX``, ...), ``[2:8]`` ``DDhhmm`` (UTC), ``[8:13]`` ``10000``,
 ``[13:17]`` ``MMYY``, then the tokens ``BY`` (total file length in bytes), ``VS``, ``SW``,
 ``PR`` (precision, ``E-02`` = 0.01), ``INT`` (minutes), ``GP`` (``rows x cols``), optional ``MF``,

@@ -1,5 +1,5 @@
 r"""Synthetic rain fields with a known motion: advected, growing and decaying Gaussian cells over
-advected stratiform rain (DATA_SPEC §9.2).
+advected stratiform rain.
 
 Per sequence, with :math:`t = 0, \dots, T-1` in frames and pixel coordinates :math:`x` (column),
 :math:`y` (row):

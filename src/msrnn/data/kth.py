@@ -3,7 +3,7 @@ r"""KTH human actions (Schuldt et al., ICPR 2004) with the video-prediction prot
 Files: the raw videos or their frames, in any of the layouts of :mod:`msrnn.data._kth_files`
 (``DATA_SPEC.md`` §3). Videos need OpenCV (optional); frame folders need only Pillow.
 
-Protocol (MS-RNN paper §IV-D, following PredRNN; ``MODEL_SPEC.md`` §7.2):
+Protocol (MS-RNN paper §IV-D, following PredRNN):
 
 * persons 1–16 train and 17–25 test; the paper validates on the test persons, we hold out
   **persons 15 and 16** of the training persons as the validation split

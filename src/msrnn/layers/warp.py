@@ -27,8 +27,8 @@ def warp(image: Tensor, flow: Tensor) -> Tensor:
     :math:`10^{-6}` of a pixel at 64 pixels in float32).
 
     The MS-RNN code normalises with the ``align_corners=True`` formula but samples with
-    ``align_corners=False``, so its zero flow slightly magnifies the image and dims the borders
-    (MODEL_SPEC §4.2, §10.6); this function uses one consistent convention instead.
+    ``align_corners=False``, so its zero flow slightly magnifies the image and dims the borders;
+    this function uses one consistent convention instead.
 
     Autograd keeps ``image`` and the sampling grid (as many numbers as ``flow``). The gradient is
     that of the formula above almost everywhere; at integer positions (where it is not

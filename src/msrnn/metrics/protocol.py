@@ -8,7 +8,7 @@ Two evaluation protocols are declared:
 * ``forecast`` (default, the usual convention): only the future frames,
   ``predictions[:, input_frames - 1:]`` against ``frames[:, input_frames:]`` —
   ``T - input_frames`` lead times;
-* ``paper`` (the official MS-RNN code, MODEL_SPEC §8): all outputs, ``predictions`` against
+* ``paper`` (the official MS-RNN code): all outputs, ``predictions`` against
   ``frames[:, 1:]`` — ``T - 1`` lead times, the warm-up frames included.
 """
 

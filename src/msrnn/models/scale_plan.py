@@ -16,7 +16,7 @@ layers ``0..b`` form the encoder, layers ``b+1..N-1`` the decoder.
   earlier decoder output (UNet 3+ style full-scale aggregation).
 * ``full``: every layer receives the outputs of all earlier layers.
 
-For ``N = 6`` and the default plan these reproduce the MS-RNN code exactly (MODEL_SPEC §5.3).
+For ``N = 6`` and the default plan these reproduce the MS-RNN code exactly.
 """
 
 from __future__ import annotations

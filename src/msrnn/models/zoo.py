@@ -83,14 +83,14 @@ def _trajgru_cells(
     n: int, channels: int, kernel_size: int, *, preset: Preset, fused: bool, **cell_kwargs
 ):
     # Both presets: the first release's flow network (32 channels, 5x5, L = 10) gives the
-    # paper's 2.11M and has no dead parameters (MODEL_SPEC §4.2, §10.13).
+    # paper's 2.11M and has no dead parameters.
     return [TrajGRUCell(channels, kernel_size, fused=fused, **cell_kwargs) for _ in range(n)]
 
 
 def _mim_cells(
     n: int, channels: int, kernel_size: int, *, preset: Preset, fused: bool, **cell_kwargs
 ):
-    # Layer 0 has no diagonal input: it runs as an ST-LSTM (MODEL_SPEC §4.5).
+    # Layer 0 has no diagonal input: it runs as an ST-LSTM.
     first = "dormant" if preset == "paper" else "none"
     return [
         MIMCell(

@@ -4,7 +4,7 @@ Every function takes ``preds`` and ``target`` of shape ``(B, T, C, H, W)`` with 
 (time axis ``T`` = lead time) and returns one value per sequence and lead time, shape ``(B, T)``,
 in float64. The per-lead-time score of a data set is the mean of these values over all its
 sequences (the stateful metrics of :mod:`msrnn.metrics` accumulate exactly that). The
-definitions are those of the MS-RNN evaluation code (MODEL_SPEC §8); nothing is clipped here.
+definitions are those of the MS-RNN evaluation code; nothing is clipped here.
 """
 
 from __future__ import annotations
@@ -185,7 +185,7 @@ def gradient_difference(preds: Tensor, target: Tensor) -> Tensor:
         - |Y_{h+1,w} - Y_{h,w}| \,\Big| + \Big|\, |\hat Y_{h,w+1} - \hat Y_{h,w}|
         - |Y_{h,w+1} - Y_{h,w}| \,\Big|
 
-    summed over the ``(H-1)·W`` vertical and ``H·(W-1)`` horizontal pairs (MODEL_SPEC §8).
+    summed over the ``(H-1)·W`` vertical and ``H·(W-1)`` horizontal pairs.
 
     Returns:
         ``(B, T)`` float64.
