@@ -18,7 +18,7 @@ PAPER_COUNTS = {
     "mk-lstm": 7_576_897,
     "preciplstm": 7_041_217,
 }
-# the paper preset minus the never-trained parameters (MODEL_SPEC §9.2)
+# the paper preset minus the never-trained parameters
 CLEAN_COUNTS = {
     **PAPER_COUNTS,
     "predrnn++": 4_869_953,
