@@ -20,7 +20,7 @@ from msrnn.radar import (
 
 RATES = (0.5, 2.0, 5.0, 10.0, 30.0)
 
-# MODEL_SPEC §8, pixel thresholds for 0.5 / 2 / 5 / 10 / 30 mm/h.
+# the published pixel thresholds for 0.5 / 2 / 5 / 10 / 30 mm/h.
 PUBLISHED = {
     "hko-7": (0.3283, 0.4624, 0.5511, 0.6182, 0.7245),
     "dwd": (0.4258, 0.5480, 0.6287, 0.6897, 0.7865),

@@ -28,7 +28,7 @@ def _lstm_part(cell, x, h, c, m, forget):
 
 
 def _reference(cell, x, h, c, n, s, m, diag):
-    """MODEL_SPEC section 4.5, written out term by term."""
+    """The MIM equations, written out term by term."""
     delta = x - diag
     i_n, f_n, g_n = summed(cell.non_stationary.gates, delta, n).chunk(3, dim=1)
     n_new = torch.sigmoid(f_n) * n + torch.sigmoid(i_n) * torch.tanh(g_n)

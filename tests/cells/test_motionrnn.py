@@ -26,7 +26,7 @@ def _shift(image, u, v):
 
 
 def _reference_gru(gru, h, flow, trend):
-    """MODEL_SPEC section 4.6 with the intended layout: one warp per (sample, field)."""
+    """The MotionRNN equations with the intended layout: one warp per (sample, field)."""
     e = F.conv2d(h, gru.encoder.weight, gru.encoder.bias, stride=2)
     half = gru.flow_channels
     gates = torch.sigmoid(conv(gru.update_reset, torch.cat([e, flow], dim=1)))

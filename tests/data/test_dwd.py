@@ -25,8 +25,8 @@ from msrnn.radar import radar_convention, rain_thresholds_to_pixels
 
 DWD = radar_convention("dwd")
 RATES = (0.5, 2.0, 5.0, 10.0, 30.0)
-PUBLISHED_DBZ = (19.81, 28.36, 34.01, 38.28, 45.06)  # DATA_SPEC §6.1
-PUBLISHED = (0.4258, 0.5480, 0.6287, 0.6897, 0.7865)  # MODEL_SPEC §8, DWD row
+PUBLISHED_DBZ = (19.81, 28.36, 34.01, 38.28, 45.06)  # published dBZ thresholds
+PUBLISHED = (0.4258, 0.5480, 0.6287, 0.6897, 0.7865)  # published DWD thresholds
 TIME = datetime(2016, 5, 29, 14, 5)
 FIVE_MINUTES = timedelta(minutes=5)
 

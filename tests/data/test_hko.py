@@ -17,7 +17,7 @@ from msrnn.data.synthetic_radar import SyntheticRain, write_synthetic_archive
 from msrnn.radar import radar_convention, rain_thresholds_to_pixels
 
 RATES = (0.5, 2.0, 5.0, 10.0, 30.0)
-PUBLISHED = (0.3283, 0.4624, 0.5511, 0.6182, 0.7245)  # MODEL_SPEC §8, HKO row
+PUBLISHED = (0.3283, 0.4624, 0.5511, 0.6182, 0.7245)  # published HKO-7 thresholds
 SIX_MINUTES = timedelta(minutes=6)
 
 

@@ -84,7 +84,7 @@ def test_gradient_reaches_every_parameter_the_maths_uses(name, preset):
 
 @pytest.mark.parametrize(
     ("name", "count"),
-    # MODEL_SPEC §9.2: five unused GHUs; layer 0's MIM blocks; plus the top MotionGRU
+    # five unused GHUs; layer 0's MIM blocks; plus the top MotionGRU
     [("predrnn++", 738_560), ("mim", 627_776), ("motionrnn", 627_776 + 33_179)],
 )
 def test_paper_dormant_parameter_counts(name, count):

@@ -10,7 +10,7 @@ from msrnn.models import (
     scheduled_sampling_eta,
 )
 
-# MODEL_SPEC §4.7: (eta_r, eta) per epoch of a 20-epoch run, 3 decimals
+# The official schedule's (eta_r, eta) per epoch of a 20-epoch run, 3 decimals
 RSS_TABLE_20 = {
     **{epoch: (0.5, 0.5) for epoch in range(1, 7)},
     7: (0.611, 0.475),

@@ -19,7 +19,7 @@ def test_pyramid_levels_cap():
 
 
 def test_paper_skip_policies_for_six_layers():
-    # MODEL_SPEC §5.2-5.3, written out by hand
+    # the official code's routing, written out by hand
     assert skip_sources(PAPER, "none") == ((), (0,), (1,), (2,), (3,), (4,))
     assert skip_sources(PAPER, "unet") == ((), (0,), (1,), (2,), (3, 1), (4, 0))
     assert skip_sources(PAPER, "unet3p") == ((), (0,), (1,), (2, 0, 1), (3, 0, 1), (4, 0, 3))

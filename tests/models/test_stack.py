@@ -1,4 +1,4 @@
-"""The stack routes H, M and the diagonal exactly as MODEL_SPEC §5.2 writes them for N = 6."""
+"""The stack routes H, M and the diagonal exactly as the MS-RNN code does for N = 6."""
 
 from typing import NamedTuple
 

@@ -155,8 +155,8 @@ class MotionRNNCell(RecurrentCell):
         ``h, w >= 2``; ``f``, ``d``: ``(B, 2 k^2, h // 2, w // 2)``.
 
     Deviations from the reference code: each sample warps with its own flow fields and the warped
-    features keep their spatial layout (the reference reshapes mix samples and scramble pixels,
-    MODEL_SPEC §10.7); a zero flow is the identity (§10.6); odd grids work; dormant parts are not
+    features keep their spatial layout (the reference reshapes mix samples and scramble pixels);
+    a zero flow is the identity; odd grids work; dormant parts are not
     evaluated (the reference computes and discards them).
     """
 

@@ -1,4 +1,4 @@
-"""Reading the TaxiBJ crowd-flow files of the DeepST release (``DATA_SPEC.md`` §4.1–4.2).
+"""Reading the TaxiBJ crowd-flow files of the DeepST release.
 
 Each ``BJ<yy>_M32x32_T30_InOut.h5`` holds two root datasets: ``data``, ``(T, 2, 32, 32)`` flows
 (channel 0 inflow, 1 outflow; float) and ``date``, ``(T,)`` byte strings ``b"YYYYMMDDSS"`` where

@@ -1,7 +1,7 @@
 r"""KTH human actions (Schuldt et al., ICPR 2004) with the video-prediction protocol of the paper.
 
 Files: the raw videos or their frames, in any of the layouts of :mod:`msrnn.data._kth_files`
-(``DATA_SPEC.md`` §3). Videos need OpenCV (optional); frame folders need only Pillow.
+Videos need OpenCV (optional); frame folders need only Pillow.
 
 Protocol (MS-RNN paper §IV-D, following PredRNN):
 

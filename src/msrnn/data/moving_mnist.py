@@ -2,7 +2,7 @@ r"""Moving MNIST generated on demand, deterministically, from MNIST digits.
 
 Srivastava et al., "Unsupervised Learning of Video Representations using LSTMs", ICML 2015,
 https://arxiv.org/abs/1502.04681, with the rules of the generator used by MS-RNN
-(``DATA_SPEC.md`` §2.3). Per sequence, each of the ``num_digits`` digits is
+Per sequence, each of the ``num_digits`` digits is
 drawn with replacement from the split's pool and gets
 
 * a direction :math:`\theta \sim U(-\pi, \pi)` and an integer speed :math:`s \sim U\{2, \dots, 6\}`

@@ -1,7 +1,7 @@
 r"""TaxiBJ crowd flows (Zhang et al., AAAI 2017) with the protocol of the MS-RNN paper.
 
-Files: ``BJ13 … BJ16_M32x32_T30_InOut.h5`` of the DeepST release (:mod:`msrnn.data._taxibj_files`;
-``DATA_SPEC.md`` §4). Protocol (paper §IV-C, following MIM):
+Files: ``BJ13 … BJ16_M32x32_T30_InOut.h5`` of the DeepST release (:mod:`msrnn.data._taxibj_files`).
+Protocol (paper §IV-C, following MIM):
 
 * incomplete days are dropped and negative flows set to 0, per file;
 * a sample is ``seq_len = 8`` consecutive half-hour frames, 4 observed -> 4 forecast. As in
