@@ -105,6 +105,10 @@ RECIPES: dict[str, tuple[str, list[str]]] = {
         "4x32, batch 16, Adam 3e-3 cosine, L2 + 0.2 L1, scheduled sampling over 90%, 1100 steps",
         [*_model(32), *_run(1100, 16, 3e-3, sampling=0.9), *BF16, *_l1(0.2)],
     ),
+    "c32-b16-l1w0.2-ss0.9-1100-lr5e-3": (
+        "4x32, batch 16, Adam 5e-3 cosine, L2 + 0.2 L1, scheduled sampling over 90%, 1100 steps",
+        [*_model(32), *_run(1100, 16, 5e-3, sampling=0.9), *BF16, *_l1(0.2)],
+    ),
 }
 
 
