@@ -8,6 +8,7 @@ from msrnn.models import (
     list_models,
     register_model,
 )
+from msrnn.pretrained import PretrainedEntry, list_pretrained
 
 __version__ = "0.1.0"
 
@@ -15,8 +16,10 @@ __all__ = [
     "ForecastOutput",
     "Forecaster",
     "MultiScaleStack",
+    "PretrainedEntry",
     "__version__",
     "build_model",
     "list_models",
+    "list_pretrained",
     "register_model",
 ]

@@ -3,6 +3,7 @@
 * ``msrnn fit | validate | test | predict --config ...``: LightningCLI (:mod:`msrnn.training.cli`).
 * ``msrnn quickstart``: the main job: train, test and forecast on embedded Moving MNIST.
 * ``msrnn models``: the registered models and their parameter counts.
+* ``msrnn zoo``: the shipped trained weights with their test scores and reproduce commands.
 * ``msrnn report RUN [RUN ...] --out DIR``: compare tested runs.
 * ``msrnn profile --model NAME``: parameters, FLOPs, measured and analytic training memory, speed.
 """
@@ -65,6 +66,13 @@ def _parser() -> argparse.ArgumentParser:
     models.add_argument(
         "pattern", nargs="?", default="*", help="shell-style name filter, e.g. 'ms-*'"
     )
+    zoo = commands.add_parser(
+        "zoo",
+        help="list the shipped trained weights (load with build_model(name, weights=...) or "
+        "--model.weights) with their test scores, size and the command that reproduces them",
+    )
+    zoo.add_argument("pattern", nargs="?", default="*", help="shell-style model filter")
+    zoo.add_argument("--markdown", action="store_true", help="print a Markdown table")
     quick = commands.add_parser(
         "quickstart",
         help="train a small MS-ConvLSTM on embedded Moving MNIST (a few minutes on a CPU), "
@@ -112,6 +120,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "models":
         print(models_table(args.pattern))
+        return 0
+    if args.command == "zoo":
+        from msrnn.pretrained import list_pretrained
+        from msrnn.pretrained.table import zoo_table
+
+        print(zoo_table(list_pretrained(args.pattern), markdown=args.markdown))
         return 0
     if args.command == "profile":
         from msrnn.profiling.cli import run_profile

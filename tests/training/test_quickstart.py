@@ -40,5 +40,7 @@ def test_quickstart_runs_end_to_end_and_never_reuses_a_folder(tmp_path, capsys):
     assert "mse_frame_sum_mean" in metrics and "persistence" in metrics
     assert (first["test"] / "strip.png").is_file()
     assert (first["predict"] / "forecast.npy").is_file()
-    assert "msrnn quickstart finished" in capsys.readouterr().out
+    assert first["zoo_strip"] == first["test"] / "zoo_strip.png" and first["zoo_strip"].is_file()
+    out = capsys.readouterr().out
+    assert "msrnn quickstart finished" in out and "the zoo's ms-convlstm" in out
     assert free_run_dir(tmp_path / "quick") == tmp_path / "quick-2"

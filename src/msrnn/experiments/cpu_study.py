@@ -106,31 +106,48 @@ def run_study(
             run = StudyRun(model, seed)
             target = record_path(results, run)
             if not target.exists():
-                record = _train_and_test(run, config, Path(runs_root), list(extra))
+                record, _ = train_and_test(run, config, Path(runs_root), extra)
                 target.write_text(json.dumps(record, indent=1) + "\n")
                 print(f"[cpu_study] {run.label}: test MSE {record['test']['mse_frame_sum']:.2f}")
             records.append(json.loads(target.read_text()))
     return records
 
 
-def _train_and_test(run: StudyRun, config: Path, runs_root: Path, extra: list[str]) -> dict:
+def train_and_test(
+    run: StudyRun, config: Path, runs_root: Path, extra: Sequence[str]
+) -> tuple[dict[str, Any], Any]:
+    """``msrnn fit`` then ``msrnn test --ckpt_path last`` for ``run`` in a fresh run folder.
+
+    Returns:
+        The record (steps, batch size, fit time, losses, test scores with every baseline of
+        :data:`msrnn.metrics.BASELINES`) and the test command's CLI object (its ``model`` holds
+        the tested weights).
+    """
+    from msrnn.metrics import BASELINES
+
     run_dir = free_run_dir(runs_root / run.label)
-    arguments = run.arguments(config, run_dir) + extra
+    arguments = run.arguments(config, run_dir) + list(extra)
     start = time.perf_counter()
     fitted = run_cli(["fit", *arguments])
     fit_seconds = time.perf_counter() - start
+    val_loss = fitted.trainer.callback_metrics.get("val/loss")
     tested = run_cli(["test", *arguments, "--ckpt_path", "last"])
     metrics = json.loads((tested.model.test_dir / "metrics.json").read_text())
-    return {
+    record = {
         "model": run.model,
         "seed": run.seed,
         "steps": int(fitted.trainer.global_step),
+        "batch_size": fitted.datamodule.batch_size,
         "fit_seconds": round(fit_seconds, 1),
         "train_loss_mean": _train_loss_mean(Path(fitted.trainer.log_dir)),
+        "val_loss": None if val_loss is None else float(val_loss),
+        "test_sequences": len(tested.datamodule.dataset("test")),
         "test": {name: metrics[f"{name}_mean"] for name in RECORD_METRICS},
         "test_mse_per_lead_time": metrics["mse_frame_sum"],
-        "persistence": {name: metrics["persistence"][f"{name}_mean"] for name in RECORD_METRICS},
     }
+    for name in BASELINES:
+        record[name] = {key: metrics[name][f"{key}_mean"] for key in RECORD_METRICS}
+    return record, tested
 
 
 def _train_loss_mean(log_dir: Path) -> float | None:

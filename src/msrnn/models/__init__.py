@@ -30,14 +30,20 @@ OVERRIDES: tuple[str, ...] = (
 )
 
 
-def build_model(name: str, preset: str = "paper", **overrides) -> Forecaster:
-    """Build a registered forecaster.
+def build_model(
+    name: str, preset: str = "paper", *, weights: str | None = None, **overrides
+) -> Forecaster:
+    """Build a registered forecaster, untrained or with shipped trained weights.
 
     Args:
         name: model name, e.g. ``"ms-predrnn++"`` (case-insensitive; ``_`` for ``-`` and ``pp``
             for ``++`` are accepted). See :func:`list_models`.
         preset: ``"paper"`` (the paper's parameter counts, never-trained parameters included) or
             ``"clean"`` (without them).
+        weights: the name of shipped trained weights, e.g. ``"moving-mnist"`` (see
+            ``msrnn zoo`` or :func:`msrnn.list_pretrained`): the model is built the way those
+            weights were trained and loaded with them. Overrides may then only change how it
+            runs (``fused``, ``checkpointing``, ``input_frames``) or repeat trained values.
         **overrides: any of ``hidden_channels``, ``num_layers``, ``kernel_size``,
             ``in_channels``, ``levels`` (scale plan), ``skip`` (``none | unet | unet3p | full``),
             ``input_frames``, ``fused``, ``adapter_bias`` (PredRNN-V2 only), ``cell_kwargs``
@@ -50,7 +56,8 @@ def build_model(name: str, preset: str = "paper", **overrides) -> Forecaster:
         The :class:`Forecaster`.
 
     Raises:
-        ValueError: for an unknown name, preset or override.
+        ValueError: for an unknown name, preset or override; for weights that do not exist for
+            ``name``, are corrupt, or do not fit the overrides.
 
     Example:
         >>> model = build_model("ms-convlstm", hidden_channels=8, num_layers=4)
@@ -62,7 +69,13 @@ def build_model(name: str, preset: str = "paper", **overrides) -> Forecaster:
     unknown = sorted(set(overrides) - set(OVERRIDES))
     if unknown:
         raise ValueError(f"unknown override(s) {unknown}; allowed: {', '.join(OVERRIDES)}")
-    return get_builder(name)(preset=preset, **overrides)
+    if weights is None:
+        return get_builder(name)(preset=preset, **overrides)
+    from msrnn.pretrained import architecture, load_pretrained, pretrained_entry
+
+    entry = pretrained_entry(name, weights)
+    build = architecture(entry, {"preset": preset, **overrides})
+    return load_pretrained(get_builder(name)(**build), entry)
 
 
 __all__ = [

@@ -19,6 +19,8 @@ from msrnn.training.run_dir import best_checkpoint, check_fresh_or_resumed, chec
 from msrnn.training.system import ForecastSystem
 
 DEFAULT_RUN = "runs/default"
+#: The data module when neither a config nor ``--data`` names one: the embedded Moving MNIST.
+DEFAULT_DATA = "msrnn.training.MovingMNISTDataModule"
 
 
 class RunConfigSaver(SaveConfigCallback):
@@ -73,7 +75,9 @@ class MSRNNCLI(LightningCLI):
     * ``validate``/``test``/``predict`` accept ``--ckpt_path best`` or ``last`` in a new process:
       they are looked up in the run folder.
     * The training progress bar counts to ``max_steps`` when it is set (:class:`RunProgressBar`).
-    * The model's ``in_channels``, ``input_frames`` and ``output_frames`` come from the data module.
+    * The model's ``in_channels``, ``input_frames`` and ``output_frames`` come from the data module;
+      without ``--data`` (or a config naming one) it is the embedded Moving MNIST, so
+      ``msrnn predict --model.weights moving-mnist --data.predict_path x.npy`` needs nothing else.
     """
 
     def __init__(self, args: Sequence[str] | None = None, run: bool = True) -> None:
@@ -90,6 +94,7 @@ class MSRNNCLI(LightningCLI):
         )
 
     def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
+        parser.set_defaults({"data": {"class_path": DEFAULT_DATA}})
         for source, target in (
             ("channels", "in_channels"),
             ("input_frames", "input_frames"),

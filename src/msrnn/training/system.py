@@ -43,6 +43,9 @@ class ForecastSystem(L.LightningModule):
         model: registered model name (see ``msrnn models``).
         preset: ``"paper"`` or ``"clean"``.
         model_kwargs: overrides for :func:`msrnn.build_model` (e.g. ``hidden_channels``).
+        weights: start from shipped trained weights, e.g. ``"moving-mnist"`` (``msrnn zoo``
+            lists them): the network is built as they were trained and loaded with them, for
+            ``predict``/``test`` without a checkpoint or to fine-tune with ``fit``.
         in_channels: image channels of the data.
         input_frames: observed frames per sequence.
         output_frames: frames forecast per sequence (the horizon of ``predict``).
@@ -77,6 +80,7 @@ class ForecastSystem(L.LightningModule):
         model: str = "ms-convlstm",
         preset: str = "paper",
         model_kwargs: dict[str, Any] | None = None,
+        weights: str | None = None,
         in_channels: int = 1,
         input_frames: int = 10,
         output_frames: int = 10,
@@ -112,6 +116,7 @@ class ForecastSystem(L.LightningModule):
         self.net = build_model(
             model,
             preset=preset,
+            weights=weights,
             in_channels=in_channels,
             input_frames=input_frames,
             **(model_kwargs or {}),
