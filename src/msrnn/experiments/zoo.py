@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -23,8 +23,8 @@ import torch
 
 from msrnn.experiments.cpu_study import StudyRun, train_and_test
 from msrnn.metrics import BASELINES
-from msrnn.models import Forecaster
-from msrnn.pretrained import weights_root
+from msrnn.models import Forecaster, build_model
+from msrnn.pretrained import PretrainedEntry, load_pretrained, weights_root
 from msrnn.profiling.machine import cpu_info, cpu_label
 
 #: Entries in training order: the base/MS pairs of the paper's two main families.
@@ -66,17 +66,16 @@ def export_weights(net: Forecaster, path: Path, dtype: torch.dtype = SHIPPED_DTY
         key: value.detach().to(dtype if value.is_floating_point() else value.dtype).contiguous()
         for key, value in net.state_dict().items()
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.partial")
-    save_file(tensors, str(temporary))
-    temporary.chmod(0o644)
-    os.replace(temporary, path)
+    _write_atomically(path, lambda temporary: save_file(tensors, str(temporary)))
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _write_json(path: Path, content: dict[str, Any]) -> None:
+def _write_atomically(path: Path, write: Callable[[Path], object]) -> None:
+    """``write`` a temporary file beside ``path`` (readable by all), then rename it to ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.partial")
-    temporary.write_text(json.dumps(content, indent=1) + "\n")
+    write(temporary)
+    temporary.chmod(0o644)
     os.replace(temporary, path)
 
 
@@ -92,8 +91,6 @@ def train_entry(
 ) -> dict[str, Any]:
     """Train, test, export and re-score one entry; write and return its record (``note``: a
     remark on how it was measured, e.g. a shared machine)."""
-    from msrnn import build_model
-
     run = StudyRun(model, ZOO_SEED)
     arguments = [*extra, "--trainer.precision", precision]
     start = time.perf_counter()
@@ -109,8 +106,6 @@ def train_entry(
     target = out_root / DATASET / f"{model}.safetensors"
     sha256 = export_weights(net, target)
     shipped = build_model(model, **build)
-    from msrnn.pretrained import PretrainedEntry, load_pretrained
-
     record = {"model": model, "build": build, "sha256": sha256, "dtype": str(SHIPPED_DTYPE)}
     load_pretrained(shipped, PretrainedEntry(model, DATASET, target, record))
     record |= {
@@ -138,7 +133,8 @@ def train_entry(
         "reproduce": reproduce_command(model),
         "seconds_total": round(time.perf_counter() - start, 1),
     }
-    _write_json(target.with_suffix(".json"), record)
+    text = json.dumps(record, indent=1) + "\n"
+    _write_atomically(target.with_suffix(".json"), lambda temporary: temporary.write_text(text))
     return record
 
 
