@@ -1,12 +1,13 @@
-"""CPU-scale study of the paper's accuracy claims (docs/results.md, "CPU-scale study").
+"""Seeded CPU study of the paper's accuracy claims (docs/results.md, "Seeded CPU study").
 
-    python experiments/cpu_study.py                    # all 21 runs (about an hour on 2 cores)
+    python experiments/cpu_study.py                    # all 21 runs (about 4 h on 2 cores)
     python experiments/cpu_study.py --models convlstm,ms-convlstm --seeds 0
 
 Trains every model of ``msrnn.experiments.cpu_study.STUDY_MODELS`` with every seed on the
-embedded Moving MNIST with ``configs/studies/cpu_moving_mnist.yaml``, tests the last checkpoint
-and writes one JSON record per run to ``experiments/results/cpu_study/`` (runs already recorded
-are skipped). Then run ``python experiments/make_results.py`` to rewrite docs/results.md.
+embedded Moving MNIST with the quickstart's recipe (``configs/quickstart.yaml``), tests the last
+checkpoint and writes one JSON record per run to ``experiments/results/cpu_study/`` as soon as
+the run is tested (recorded runs are skipped, so the study can be stopped and resumed between
+runs). Then run ``python experiments/make_results.py`` to rewrite docs/results.md.
 """
 
 import argparse
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from msrnn.allocator import retain_freed_memory
 from msrnn.experiments.cpu_study import STUDY_MODELS, STUDY_SEEDS, run_study
+from msrnn.precision import PRECISION_CHOICES
 
 HERE = Path(__file__).resolve().parent
 
@@ -22,6 +24,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", default=",".join(STUDY_MODELS))
     parser.add_argument("--seeds", default=",".join(map(str, STUDY_SEEDS)))
+    parser.add_argument("--precision", choices=PRECISION_CHOICES, default="auto")
     parser.add_argument("--results", type=Path, default=HERE / "results" / "cpu_study")
     parser.add_argument("--runs", type=Path, default=Path("runs/cpu_study"))
     args, extra = parser.parse_known_args()
@@ -30,6 +33,7 @@ def main() -> None:
         runs_root=args.runs,
         models=args.models.split(","),
         seeds=[int(seed) for seed in args.seeds.split(",")],
+        precision=args.precision,
         extra=extra,
     )
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from msrnn.precision import preferred_precision
+from msrnn.precision import preferred_precision, resolve_precision
 
 
 @pytest.mark.parametrize(
@@ -21,3 +21,10 @@ def test_the_rule(isa, precision, reason):
 
 def test_this_machine_gets_an_answer():
     assert preferred_precision().precision in ("32-true", "bf16-mixed")
+
+
+def test_resolve_precision_keeps_explicit_choices_and_refuses_unknown_ones():
+    assert resolve_precision("32-true").precision == "32-true"
+    assert resolve_precision("auto") == preferred_precision()
+    with pytest.raises(ValueError, match=r"precision must be one of .*got 'fp16'"):
+        resolve_precision("fp16")

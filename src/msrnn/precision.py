@@ -58,3 +58,17 @@ def preferred_precision(device: str = "cpu", isa: list[str] | None = None) -> Pr
             "bf16-mixed", "this CPU has AVX512-BF16 but no AMX (bf16 about 1.6-1.9x fp32)"
         )
     return PrecisionChoice("32-true", "this CPU has no bf16 instructions (bf16 would be slower)")
+
+
+def resolve_precision(precision: str) -> PrecisionChoice:
+    """``precision`` as a Lightning precision: ``"auto"`` becomes :func:`preferred_precision`
+    for this CPU, the other :data:`PRECISION_CHOICES` are kept.
+
+    Raises:
+        ValueError: ``precision`` is not one of :data:`PRECISION_CHOICES`.
+    """
+    if precision not in PRECISION_CHOICES:
+        raise ValueError(f"precision must be one of {PRECISION_CHOICES}, got {precision!r}")
+    if precision == "auto":
+        return preferred_precision()
+    return PrecisionChoice(precision, "asked for")

@@ -23,6 +23,8 @@ def test_comparison_is_paired_by_seed():
     verdict = compare(table, "a", "b")
     assert (verdict.wins, verdict.seeds, verdict.held) == (1, 3, "mixed")
     assert verdict.mean_change == pytest.approx((-0.5 + 1.0 + 0.0) / 3)
+    # sample standard deviation of the paired changes (-0.5, 1.0, 0.0) around their mean 1/6
+    assert verdict.change_std == pytest.approx(((4 / 9 + 25 / 36 + 1 / 36) / 2) ** 0.5)
     assert compare(table, "b", "a").wins == 1  # ties count for nobody
     assert ranking(table, ["a", "b"]) == ["b", "a"]
     with pytest.raises(ValueError, match="share no seed"):

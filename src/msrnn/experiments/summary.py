@@ -46,6 +46,7 @@ class PairVerdict:
         wins: seeds on which the challenger scored lower.
         seeds: seeds both models have.
         mean_change: mean over shared seeds of ``challenger / reference - 1``.
+        change_std: sample standard deviation of that change over the seeds (0 for one seed).
     """
 
     challenger: str
@@ -53,6 +54,7 @@ class PairVerdict:
     wins: int
     seeds: int
     mean_change: float
+    change_std: float
 
     @property
     def held(self) -> str:
@@ -71,7 +73,8 @@ def compare(
         raise ValueError(f"{challenger} and {reference} share no seed")
     changes = [table[challenger][s] / table[reference][s] - 1 for s in seeds]
     wins = sum(table[challenger][s] < table[reference][s] for s in seeds)
-    return PairVerdict(challenger, reference, wins, len(seeds), statistics.fmean(changes))
+    spread = statistics.stdev(changes) if len(changes) > 1 else 0.0
+    return PairVerdict(challenger, reference, wins, len(seeds), statistics.fmean(changes), spread)
 
 
 def ranking(table: Mapping[str, Mapping[int, float]], models: Sequence[str]) -> list[str]:

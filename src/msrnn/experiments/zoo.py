@@ -12,20 +12,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from msrnn.experiments.cpu_study import StudyRun, train_and_test
+from msrnn.atomic import write_atomically, write_text_atomically
+from msrnn.experiments.runs import TrainingRun, train_and_test
 from msrnn.metrics import BASELINES
 from msrnn.models import Forecaster, build_model
 from msrnn.pretrained import PretrainedEntry, load_pretrained, weights_root
-from msrnn.profiling.machine import cpu_info, cpu_label
 
 #: Entries in training order: the base/MS pairs of the paper's two main families.
 ZOO_MODELS = ("ms-convlstm", "convlstm", "ms-predrnn", "predrnn")
@@ -66,17 +65,8 @@ def export_weights(net: Forecaster, path: Path, dtype: torch.dtype = SHIPPED_DTY
         key: value.detach().to(dtype if value.is_floating_point() else value.dtype).contiguous()
         for key, value in net.state_dict().items()
     }
-    _write_atomically(path, lambda temporary: save_file(tensors, str(temporary)))
+    write_atomically(path, lambda temporary: save_file(tensors, str(temporary)))
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _write_atomically(path: Path, write: Callable[[Path], object]) -> None:
-    """``write`` a temporary file beside ``path`` (readable by all), then rename it to ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.partial")
-    write(temporary)
-    temporary.chmod(0o644)
-    os.replace(temporary, path)
 
 
 def train_entry(
@@ -91,7 +81,7 @@ def train_entry(
 ) -> dict[str, Any]:
     """Train, test, export and re-score one entry; write and return its record (``note``: a
     remark on how it was measured, e.g. a shared machine)."""
-    run = StudyRun(model, ZOO_SEED)
+    run = TrainingRun(model, ZOO_SEED)
     arguments = [*extra, "--trainer.precision", precision]
     start = time.perf_counter()
     result, tested = train_and_test(run, config, runs_root, arguments)
@@ -119,7 +109,7 @@ def train_entry(
             "precision": precision,
             "fit_seconds": result["fit_seconds"],
             "val_loss": result["val_loss"],
-            "host": f"{cpu_label(cpu_info())}, {os.cpu_count()} cores, torch {torch.__version__}",
+            "host": result["host"],
             **({"note": note} if note else {}),
         },
         "test": {"model": result["test"], **{name: result[name] for name in BASELINES}},
@@ -133,8 +123,7 @@ def train_entry(
         "reproduce": reproduce_command(model),
         "seconds_total": round(time.perf_counter() - start, 1),
     }
-    text = json.dumps(record, indent=1) + "\n"
-    _write_atomically(target.with_suffix(".json"), lambda temporary: temporary.write_text(text))
+    write_text_atomically(target.with_suffix(".json"), json.dumps(record, indent=1) + "\n")
     return record
 
 
@@ -159,10 +148,9 @@ def run_zoo(
         extra: further ``msrnn`` arguments for fit and test (e.g. a shorter run in tests).
         note: a remark stored with each new record (e.g. that the machine was shared).
     """
-    from msrnn.precision import preferred_precision
+    from msrnn.precision import resolve_precision
 
-    if precision == "auto":
-        precision = preferred_precision().precision
+    precision = resolve_precision(precision).precision
     out_root = Path(out_root) if out_root is not None else weights_root()
     config = Path(config) if config is not None else zoo_config()
     records = []

@@ -8,7 +8,7 @@ from importlib import resources
 from pathlib import Path
 
 from msrnn.metrics import BASELINES
-from msrnn.precision import PRECISION_CHOICES, preferred_precision
+from msrnn.precision import resolve_precision
 from msrnn.training.cli import run_cli
 
 
@@ -45,12 +45,10 @@ def run_quickstart(
         Paths of the run folder, the test results folder and the forecasts folder.
     """
     start = time.perf_counter()
-    if precision not in PRECISION_CHOICES:
-        raise ValueError(f"precision must be one of {PRECISION_CHOICES}, got {precision!r}")
+    choice = resolve_precision(precision)
     if precision == "auto":
-        choice = preferred_precision()
-        precision = choice.precision
-        print(f"precision: {precision} ({choice.reason}); override with --precision")
+        print(f"precision: {choice.precision} ({choice.reason}); override with --precision")
+    precision = choice.precision
     run = free_run_dir(run_dir)
     common = ["--config", str(quickstart_config()), "--trainer.default_root_dir", str(run)]
     common += ["--trainer.precision", precision]
