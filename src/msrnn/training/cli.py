@@ -12,10 +12,12 @@ from lightning.pytorch.callbacks import ModelCheckpoint, ProgressBar
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI, SaveConfigCallback
 from lightning.pytorch.loggers import CSVLogger, Logger
 
+from msrnn.training.checkpoint_settings import settings_with_checkpoint
+from msrnn.training.checkpoints import CheckpointError, SafeCheckpointIO, read_checkpoint
 from msrnn.training.datamodule import SequenceDataModule
 from msrnn.training.prediction_writer import ForecastWriter
 from msrnn.training.progress import RunProgressBar
-from msrnn.training.run_dir import best_checkpoint, check_fresh_or_resumed, checkpoint_dir
+from msrnn.training.run_dir import check_fresh_or_resumed, checkpoint_dir, resolve_checkpoint
 from msrnn.training.system import ForecastSystem
 
 DEFAULT_RUN = "runs/default"
@@ -72,8 +74,14 @@ class MSRNNCLI(LightningCLI):
       ``<run>/logs`` (CSV, plus TensorBoard when installed), checkpoints to ``<run>/checkpoints``.
     * ``fit`` refuses a run folder that already holds checkpoints unless ``--ckpt_path last``
       (resume) is given; nothing is ever deleted.
-    * ``validate``/``test``/``predict`` accept ``--ckpt_path best`` or ``last`` in a new process:
-      they are looked up in the run folder.
+    * ``validate``/``test``/``predict`` need trained weights: ``--ckpt_path best`` or ``last``
+      (looked up in the run folder, so a copied or moved folder finds its own files), a
+      ``.ckpt`` file, or ``--model.weights`` (a shipped entry).
+    * A checkpoint's architecture, and when resuming its training settings, are used; an
+      explicit ``--model.*`` that contradicts them is refused
+      (:mod:`msrnn.training.checkpoint_settings`).
+    * Checkpoints are read without running code and written atomically
+      (:mod:`msrnn.training.checkpoints`).
     * The training progress bar counts to ``max_steps`` when it is set (:class:`RunProgressBar`).
     * The model's ``in_channels``, ``input_frames`` and ``output_frames`` come from the data module;
       without ``--data`` (or a config naming one) it is the embedded Moving MNIST, so
@@ -118,25 +126,59 @@ class MSRNNCLI(LightningCLI):
         if self.subcommand == "predict":
             callbacks.append(ForecastWriter())
         kwargs["callbacks"] = callbacks
+        plugins = list(config.get("plugins") or [])
+        kwargs["plugins"] = [*plugins, SafeCheckpointIO()]
         return super().instantiate_trainer(**kwargs)
 
+    def _parse_ckpt_path(self) -> None:
+        """Resolve ``--ckpt_path`` to a file of the run folder, check that the command may use
+        it, and take the checkpoint's settings (replaces LightningCLI's own, which reads the
+        checkpoint before ``best``/``last`` are resolved and lets its values override
+        explicit ones silently)."""
+        subcommand = self.config.get("subcommand")
+        if not subcommand:
+            return
+        config = self.config[subcommand]
+        ckpt_path = config.get("ckpt_path")
+        root = config["trainer"].get("default_root_dir") or DEFAULT_RUN
+        if subcommand == "fit":
+            check_fresh_or_resumed(root, ckpt_path)
+        if ckpt_path is None:
+            if subcommand != "fit" and not config["model"].get("weights"):
+                raise CheckpointError(
+                    f"msrnn {subcommand} needs trained weights: give --ckpt_path best (or last, "
+                    "or a .ckpt file) with the run folder as --trainer.default_root_dir, or "
+                    "--model.weights NAME (msrnn zoo lists the shipped ones)"
+                )
+            return
+        path = resolve_checkpoint(root, ckpt_path)
+        config["ckpt_path"] = str(path)
+        saved = read_checkpoint(path)["hyper_parameters"]
+        given = dict(vars(config["model"]))
+        for key, value in settings_with_checkpoint(subcommand, given, saved, str(path)).items():
+            config["model"][key] = value
+        self._trained_channels = saved.get("in_channels")
+
+    def _check_channels(self) -> None:
+        trained = getattr(self, "_trained_channels", None)
+        if trained is not None and trained != self.model.hparams.in_channels:
+            raise CheckpointError(
+                f"the data have {self.model.hparams.in_channels} channel(s) but checkpoint "
+                f"{self.config_init[self.subcommand]['ckpt_path']} was trained on {trained}: "
+                "give data with that many channels, or another checkpoint"
+            )
+
     def before_fit(self) -> None:
-        ckpt_path = self.config_init[self.subcommand].get("ckpt_path")
-        check_fresh_or_resumed(self.trainer.default_root_dir, ckpt_path)
+        self._check_channels()
 
     def before_validate(self) -> None:
-        self._resolve_best()
+        self._check_channels()
 
     def before_test(self) -> None:
-        self._resolve_best()
+        self._check_channels()
 
     def before_predict(self) -> None:
-        self._resolve_best()
-
-    def _resolve_best(self) -> None:
-        config = self.config_init[self.subcommand]
-        if config.get("ckpt_path") == "best":
-            config["ckpt_path"] = str(best_checkpoint(self.trainer.default_root_dir))
+        self._check_channels()
 
 
 def run_cli(args: Sequence[str]) -> MSRNNCLI:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import torch
+from msrnn.training.checkpoints import read_checkpoint
 
 CHECKPOINTS = "checkpoints"
 
@@ -38,7 +38,6 @@ def check_fresh_or_resumed(run: str | Path, ckpt_path: str | None) -> None:
 
     Raises:
         FileExistsError: if ``run/checkpoints`` holds checkpoints and ``ckpt_path`` is None.
-        FileNotFoundError: if ``ckpt_path == "last"`` but the run has no ``last.ckpt``.
     """
     folder = checkpoint_dir(run)
     existing = sorted(folder.glob("*.ckpt")) if folder.is_dir() else []
@@ -47,23 +46,46 @@ def check_fresh_or_resumed(run: str | Path, ckpt_path: str | None) -> None:
             f"run folder {run} already holds checkpoints ({existing[0].name}, ...): resume it with "
             "--ckpt_path last, or start a new run with --trainer.default_root_dir <new folder>"
         )
-    if ckpt_path == "last" and not (folder / "last.ckpt").is_file():
-        raise FileNotFoundError(f"--ckpt_path last: no {folder / 'last.ckpt'} to resume from")
+
+
+def resolve_checkpoint(run: str | Path, ckpt_path: str | Path) -> Path:
+    """The file meant by ``--ckpt_path``: ``best`` or ``last`` of the run folder, else the path.
+
+    Raises:
+        FileNotFoundError: the run has no such checkpoint, or the path does not exist.
+    """
+    if str(ckpt_path) == "best":
+        return best_checkpoint(run)
+    if str(ckpt_path) == "last":
+        last = checkpoint_dir(run) / "last.ckpt"
+        if not last.is_file():
+            raise FileNotFoundError(f"--ckpt_path last: no {last} in run folder {run}")
+        return last
+    path = Path(ckpt_path)
+    if not path.exists():
+        raise FileNotFoundError(f"--ckpt_path {path}: no such file")
+    return path
 
 
 def best_checkpoint(run: str | Path) -> Path:
-    """The best checkpoint of a finished run (as recorded by its ``last.ckpt``).
+    """The best checkpoint of a finished run, as recorded by its ``last.ckpt``.
+
+    The record holds the absolute path the run was saved under; the file is looked up by name in
+    ``run/checkpoints``, so a copied or moved run folder uses its own checkpoint, never the
+    original folder's.
 
     Raises:
         FileNotFoundError: if the run has no ``last.ckpt`` or the recorded best file is gone.
+        CheckpointError: if ``last.ckpt`` cannot be read (:func:`read_checkpoint`).
     """
-    last = checkpoint_dir(run) / "last.ckpt"
+    folder = checkpoint_dir(run)
+    last = folder / "last.ckpt"
     if not last.is_file():
         raise FileNotFoundError(f"--ckpt_path best: no {last} in run folder {run}")
-    state = torch.load(last, map_location="cpu", weights_only=False)
+    state = read_checkpoint(last)
     for key, value in state.get("callbacks", {}).items():
         if key.startswith("ModelCheckpoint") and value.get("best_model_path"):
-            best = Path(value["best_model_path"])
+            best = folder / Path(value["best_model_path"]).name
             if best.is_file():
                 return best
             raise FileNotFoundError(f"the best checkpoint recorded in {last} is missing: {best}")
