@@ -101,12 +101,23 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _guarded(action: Callable[[], object]) -> int:
-    """Run ``action``; user errors become one line on stderr and exit status 2."""
+    """Run ``action``; user errors become one line on stderr and exit status 2, a run stopped
+    by SIGTERM exits with :data:`msrnn.training.interruption.SIGTERM_EXIT_STATUS`."""
+    from msrnn.training.run_lock import RunFolderBusy
+
     try:
         action()
-    except (ValueError, FileNotFoundError, FileExistsError) as error:
+    except (ValueError, FileNotFoundError, FileExistsError, RunFolderBusy) as error:
         print(f"msrnn: error: {error}", file=sys.stderr)
         return 2
+    except SystemExit as stop:
+        from lightning.pytorch.utilities.exceptions import SIGTERMException
+
+        from msrnn.training.interruption import SIGTERM_EXIT_STATUS
+
+        if isinstance(stop, SIGTERMException):  # Lightning's exit after a SIGTERM: status 0
+            return SIGTERM_EXIT_STATUS
+        raise
     return 0
 
 

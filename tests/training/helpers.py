@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
 from pathlib import Path
+
+from lightning.pytorch import Callback
 
 TINY_MNIST = [
     "--model.model",
@@ -54,3 +58,14 @@ TINY_RUN = [
 def config_args(config: Path, run: Path, *data: str) -> list[str]:
     """A shipped dataset config shrunk to a tiny model and two training batches."""
     return ["--config", str(config), "--trainer.default_root_dir", str(run), *TINY_RUN, *data]
+
+
+class SigtermAfterStep(Callback):
+    """Sends this process SIGTERM once training step ``step`` has finished (a preemption)."""
+
+    def __init__(self, step: int) -> None:
+        self.step = step
+
+    def on_train_batch_end(self, trainer, *args) -> None:
+        if trainer.global_step == self.step:
+            os.kill(os.getpid(), signal.SIGTERM)

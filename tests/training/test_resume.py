@@ -1,5 +1,7 @@
 """Resuming continues the step count, the sampling schedule and the optimiser state exactly."""
 
+import signal
+
 import torch
 
 from msrnn.cli import main
@@ -7,7 +9,7 @@ from tests.training.helpers import tiny_args
 
 
 def _state(run):
-    return torch.load(run / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
+    return torch.load(run / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)
 
 
 def test_resumed_run_equals_an_uninterrupted_one(tmp_path):
@@ -35,3 +37,22 @@ def test_resumed_run_equals_an_uninterrupted_one(tmp_path):
 def test_resume_without_a_last_checkpoint_is_refused(tmp_path, capsys):
     assert main(["fit", *tiny_args(tmp_path / "new", "--ckpt_path", "last")]) == 2
     assert "no " in capsys.readouterr().err
+
+
+def test_a_run_stopped_by_sigterm_mid_epoch_resumes_exactly(tmp_path, capsys):
+    # 8 training sequences at batch 2: 4 steps per epoch. SIGTERM after step 3 (mid-epoch, no
+    # validation there); resume to step 6 (mid-way through the second epoch)
+    common = ("--data.train_sequences", "8", "--trainer.max_steps", "6",
+              "--trainer.max_epochs", "3", "--trainer.val_check_interval", "2")  # fmt: skip
+    straight, stopped = tmp_path / "straight", tmp_path / "stopped"
+    assert main(["fit", *tiny_args(straight, *common)]) == 0
+    preempt = ("--trainer.callbacks+=tests.training.helpers.SigtermAfterStep",
+               "--trainer.callbacks.step=3")  # fmt: skip
+    assert main(["fit", *tiny_args(stopped, *common, *preempt)]) == 128 + signal.SIGTERM
+    assert "stopped by SIGTERM after step 3; saved" in capsys.readouterr().err
+    assert _state(stopped)["global_step"] == 3
+    assert main(["fit", *tiny_args(stopped, *common, "--ckpt_path", "last")]) == 0
+    a, b = _state(straight), _state(stopped)
+    assert a["global_step"] == b["global_step"] == 6
+    for key, value in a["state_dict"].items():
+        assert torch.equal(value, b["state_dict"][key]), key

@@ -15,9 +15,11 @@ from lightning.pytorch.loggers import CSVLogger, Logger
 from msrnn.training.checkpoint_settings import settings_with_checkpoint
 from msrnn.training.checkpoints import CheckpointError, SafeCheckpointIO, read_checkpoint
 from msrnn.training.datamodule import SequenceDataModule
+from msrnn.training.interruption import CheckpointOnInterrupt
 from msrnn.training.prediction_writer import ForecastWriter
 from msrnn.training.progress import RunProgressBar
 from msrnn.training.run_dir import check_fresh_or_resumed, checkpoint_dir, resolve_checkpoint
+from msrnn.training.run_lock import RunLock, is_launching_process
 from msrnn.training.system import ForecastSystem
 
 DEFAULT_RUN = "runs/default"
@@ -81,7 +83,9 @@ class MSRNNCLI(LightningCLI):
       explicit ``--model.*`` that contradicts them is refused
       (:mod:`msrnn.training.checkpoint_settings`).
     * Checkpoints are read without running code and written atomically
-      (:mod:`msrnn.training.checkpoints`).
+      (:mod:`msrnn.training.checkpoints`); ``fit`` holds the run folder's lock
+      (:mod:`msrnn.training.run_lock`) and saves ``last.ckpt`` when stopped by SIGTERM or Ctrl-C
+      (:mod:`msrnn.training.interruption`).
     * The training progress bar counts to ``max_steps`` when it is set (:class:`RunProgressBar`).
     * The model's ``in_channels``, ``input_frames`` and ``output_frames`` come from the data module;
       without ``--data`` (or a config naming one) it is the embedded Moving MNIST, so
@@ -89,17 +93,22 @@ class MSRNNCLI(LightningCLI):
     """
 
     def __init__(self, args: Sequence[str] | None = None, run: bool = True) -> None:
-        super().__init__(
-            ForecastSystem,
-            SequenceDataModule,
-            subclass_mode_data=True,
-            save_config_callback=RunConfigSaver,
-            trainer_defaults={"default_root_dir": DEFAULT_RUN, "max_epochs": 20},
-            seed_everything_default=2022,
-            auto_configure_optimizers=False,
-            args=args,
-            run=run,
-        )
+        self._run_lock: RunLock | None = None
+        try:
+            super().__init__(
+                ForecastSystem,
+                SequenceDataModule,
+                subclass_mode_data=True,
+                save_config_callback=RunConfigSaver,
+                trainer_defaults={"default_root_dir": DEFAULT_RUN, "max_epochs": 20},
+                seed_everything_default=2022,
+                auto_configure_optimizers=False,
+                args=args,
+                run=run,
+            )
+        finally:
+            if self._run_lock is not None:
+                self._run_lock.release()
 
     def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
         parser.set_defaults({"data": {"class_path": DEFAULT_DATA}})
@@ -125,6 +134,8 @@ class MSRNNCLI(LightningCLI):
             callbacks.append(RunProgressBar())
         if self.subcommand == "predict":
             callbacks.append(ForecastWriter())
+        if self.subcommand == "fit":
+            callbacks.append(CheckpointOnInterrupt(checkpoint_dir(root) / "last.ckpt"))
         kwargs["callbacks"] = callbacks
         plugins = list(config.get("plugins") or [])
         kwargs["plugins"] = [*plugins, SafeCheckpointIO()]
@@ -142,6 +153,8 @@ class MSRNNCLI(LightningCLI):
         ckpt_path = config.get("ckpt_path")
         root = config["trainer"].get("default_root_dir") or DEFAULT_RUN
         if subcommand == "fit":
+            if is_launching_process():
+                self._run_lock = RunLock(root)
             check_fresh_or_resumed(root, ckpt_path)
         if ckpt_path is None:
             if subcommand != "fit" and not config["model"].get("weights"):

@@ -5,10 +5,12 @@ from __future__ import annotations
 import abc
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import lightning as L
-import torch
 from torch.utils.data import DataLoader, Dataset, DistributedSampler, Sampler
+
+from msrnn.training.resumable_loader import EpochShuffleSampler, ResumableSampler
 
 SPLITS: tuple[str, ...] = ("train", "val", "test")
 
@@ -26,29 +28,6 @@ class UnpaddedDistributedSampler(DistributedSampler):
 
     def __len__(self) -> int:
         return len(range(self.rank, len(self.dataset), self.num_replicas))
-
-
-class EpochShuffleSampler(Sampler[int]):
-    """A fresh permutation each epoch, drawn from a generator seeded with ``seed + epoch``.
-
-    Lightning calls ``set_epoch`` before every epoch, so a run resumed at an epoch boundary sees
-    the same order as an uninterrupted one (a single seeded generator would restart its stream).
-    """
-
-    def __init__(self, length: int, seed: int) -> None:
-        self.length = length
-        self.seed = seed
-        self.epoch = 0
-
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = epoch
-
-    def __iter__(self) -> Iterator[int]:
-        generator = torch.Generator().manual_seed(self.seed + self.epoch)
-        return iter(torch.randperm(self.length, generator=generator).tolist())
-
-    def __len__(self) -> int:
-        return self.length
 
 
 class SequenceDataModule(L.LightningDataModule, abc.ABC):
@@ -103,6 +82,8 @@ class SequenceDataModule(L.LightningDataModule, abc.ABC):
         self.predict_path = predict_path
         self.predict_value_range = predict_value_range
         self._datasets: dict[str, Dataset] = {}
+        self._train_sampler: ResumableSampler | None = None
+        self._resume_at: tuple[int, int] | None = None
 
     @property
     def seq_len(self) -> int:
@@ -132,7 +113,32 @@ class SequenceDataModule(L.LightningDataModule, abc.ABC):
             )
         else:
             sampler = EpochShuffleSampler(len(dataset), self.seed)
-        return self._loader(dataset, sampler=sampler)
+        self._train_sampler = ResumableSampler(sampler)
+        if self._resume_at is not None:
+            self._train_sampler.resume_at(*self._resume_at)
+            self._resume_at = None
+        return DataLoader(dataset, sampler=self._train_sampler, **self._loading())
+
+    def state_dict(self) -> dict[str, Any]:
+        """The position in the training order (saved with every checkpoint): the epoch and the
+        samples of it this process has trained on."""
+        if self._train_sampler is None or self.trainer is None:
+            return {}
+        batches = self.trainer.fit_loop.epoch_loop.batch_progress.current.processed
+        return {
+            "train_epoch": self._train_sampler.epoch,
+            "train_samples": batches * self.batch_size,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Resume the training order at the saved position (see :meth:`state_dict`)."""
+        if "train_epoch" not in state:
+            return
+        position = (state["train_epoch"], state["train_samples"])
+        if self._train_sampler is not None:
+            self._train_sampler.resume_at(*position)
+        else:
+            self._resume_at = position
 
     def val_dataloader(self) -> DataLoader:
         return self._loader(self.dataset("val"))
@@ -160,10 +166,12 @@ class SequenceDataModule(L.LightningDataModule, abc.ABC):
             sampler = UnpaddedDistributedSampler(
                 dataset, num_replicas=trainer.world_size, rank=trainer.global_rank, shuffle=False
             )
-        return DataLoader(
-            dataset,
-            batch_size=self.batch_size,
-            sampler=sampler,
-            num_workers=self.num_workers,
-            persistent_workers=self.num_workers > 0,
-        )
+        return DataLoader(dataset, sampler=sampler, **self._loading())
+
+    def _loading(self) -> dict[str, Any]:
+        """The ``DataLoader`` arguments shared by every split."""
+        return {
+            "batch_size": self.batch_size,
+            "num_workers": self.num_workers,
+            "persistent_workers": self.num_workers > 0,
+        }
