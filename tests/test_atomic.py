@@ -1,6 +1,6 @@
 import pytest
 
-from msrnn.atomic import write_atomically, write_text_atomically
+from msrnn.atomic import write_atomically, write_bytes_atomically, write_text_atomically
 
 
 def test_writes_the_file_and_leaves_no_temporary(tmp_path):
@@ -23,3 +23,12 @@ def test_a_failed_write_keeps_the_previous_file(tmp_path):
         write_atomically(target, fail_halfway)
     assert target.read_bytes() == b"good"
     assert [p.name for p in tmp_path.iterdir()] == ["weights.bin"]
+
+
+def test_without_overwrite_an_existing_file_is_never_replaced(tmp_path):
+    target = tmp_path / "figure.png"
+    write_bytes_atomically(target, b"first", overwrite=False)
+    with pytest.raises(FileExistsError):
+        write_bytes_atomically(target, b"second", overwrite=False)
+    assert target.read_bytes() == b"first"
+    assert [p.name for p in tmp_path.iterdir()] == ["figure.png"]

@@ -9,11 +9,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-def write_atomically(path: str | Path, write: Callable[[Path], object]) -> Path:
+def write_atomically(
+    path: str | Path, write: Callable[[Path], object], *, overwrite: bool = True
+) -> Path:
     """Call ``write(temporary)`` on a file beside ``path``, then make it ``path``.
 
     The temporary file is ``.<name>.partial`` in the same folder (created if missing), synced to
-    disk before the rename and removed if ``write`` fails; the result is readable by all.
+    disk before it becomes ``path`` and removed if ``write`` fails; the result is readable by all.
+    With ``overwrite=False`` an existing ``path`` is never replaced, not even by a writer that
+    races this one (the file is hard-linked into place, which fails if the name is taken).
+
+    Raises:
+        FileExistsError: ``overwrite`` is false and ``path`` exists.
+
     Returns ``path``.
     """
     path = Path(path)
@@ -24,7 +32,10 @@ def write_atomically(path: str | Path, write: Callable[[Path], object]) -> Path:
         with temporary.open("rb+") as handle:
             os.fsync(handle.fileno())
         temporary.chmod(0o644)
-        os.replace(temporary, path)
+        if overwrite:
+            os.replace(temporary, path)
+        else:
+            os.link(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
     folder = os.open(path.parent, os.O_RDONLY)
@@ -35,6 +46,15 @@ def write_atomically(path: str | Path, write: Callable[[Path], object]) -> Path:
     return path
 
 
-def write_text_atomically(path: str | Path, text: str) -> Path:
+def write_text_atomically(path: str | Path, text: str, *, overwrite: bool = True) -> Path:
     """:func:`write_atomically` for a text file (UTF-8)."""
-    return write_atomically(path, lambda temporary: temporary.write_text(text, encoding="utf-8"))
+    return write_atomically(
+        path, lambda temporary: temporary.write_text(text, encoding="utf-8"), overwrite=overwrite
+    )
+
+
+def write_bytes_atomically(path: str | Path, data: bytes, *, overwrite: bool = True) -> Path:
+    """:func:`write_atomically` for bytes."""
+    return write_atomically(
+        path, lambda temporary: temporary.write_bytes(data), overwrite=overwrite
+    )

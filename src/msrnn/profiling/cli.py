@@ -9,6 +9,7 @@ from typing import Any
 
 import torch
 
+from msrnn.atomic import write_text_atomically
 from msrnn.models import SKIP_POLICIES
 from msrnn.profiling.max_size import find_max_size
 from msrnn.profiling.profile import RunSetup, profile_training
@@ -184,5 +185,5 @@ def run_profile(args: argparse.Namespace) -> int:
         print(format_profile(profile))
         payload = profile.to_dict()
     if target is not None:
-        target.write_text(json.dumps(payload, indent=2) + "\n")
+        write_text_atomically(target, json.dumps(payload, indent=2) + "\n", overwrite=False)
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ import numpy as np
 import torch
 from lightning.pytorch.callbacks import BasePredictionWriter
 
+from msrnn.atomic import write_atomically
 from msrnn.training.reporting import rain_rate_fn
 from msrnn.training.run_dir import fresh_subdir
 
@@ -39,8 +41,8 @@ class ForecastWriter(BasePredictionWriter):
         if trainer.world_size > 1:
             raise ValueError("msrnn predict runs on one process; set --trainer.devices 1")
         out_dir = fresh_subdir(trainer.default_root_dir, "predict")
-        np.save(out_dir / "forecast.npy", forecast.cpu().numpy())
-        np.save(out_dir / "context.npy", context.cpu().numpy())
+        for name, array in (("forecast.npy", forecast), ("context.npy", context)):
+            write_atomically(out_dir / name, partial(_save_npy, array.cpu().numpy()))
         self._draw(out_dir, context.cpu().numpy(), forecast.cpu().numpy(), trainer, pl_module)
         self.output_dir = out_dir
         print(f"forecasts: {out_dir / 'forecast.npy'} {tuple(forecast.shape)}; strips in {out_dir}")
@@ -65,3 +67,8 @@ class ForecastWriter(BasePredictionWriter):
         truth_vs_prediction_gif(
             None, forecast[0], out_dir / "forecast.gif", rain_rate=rain, title=title
         )
+
+
+def _save_npy(array: np.ndarray, path: Path) -> None:
+    with path.open("wb") as handle:  # a file object: np.save would append ".npy" to the name
+        np.save(handle, array)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from msrnn.atomic import write_text_atomically
 from msrnn.radar import RadarConvention
 
 #: Metrics shown in the printed table and drawn per lead time (when present).
@@ -87,16 +89,17 @@ def write_metrics(
     """
     payload = {**meta, **results, **baselines}
     paths = {"metrics": out_dir / "metrics.json", "per_frame": out_dir / "metrics_per_frame.csv"}
-    paths["metrics"].write_text(json.dumps(payload, indent=2) + "\n")
+    write_text_atomically(paths["metrics"], json.dumps(payload, indent=2) + "\n")
     keys = per_lead_keys(results)
     lead_times = len(results[keys[0]]) if keys else 0
     columns = [(None, k) for k in keys] + [(name, k) for name in baselines for k in keys]
-    with paths["per_frame"].open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["lead_time", *(k if b is None else f"{b}_{k}" for b, k in columns)])
-        for lead in range(lead_times):
-            row = [(results if b is None else baselines[b])[k][lead] for b, k in columns]
-            writer.writerow([lead + 1, *(f"{v:.8g}" for v in row)])
+    table = io.StringIO(newline="")
+    writer = csv.writer(table)
+    writer.writerow(["lead_time", *(k if b is None else f"{b}_{k}" for b, k in columns)])
+    for lead in range(lead_times):
+        row = [(results if b is None else baselines[b])[k][lead] for b, k in columns]
+        writer.writerow([lead + 1, *(f"{v:.8g}" for v in row)])
+    write_text_atomically(paths["per_frame"], table.getvalue())
     return paths
 
 

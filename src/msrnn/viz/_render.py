@@ -19,6 +19,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
+from msrnn.atomic import write_bytes_atomically
+
 FONT_SIZE = 9.0
 SMALL_FONT_SIZE = 8.0
 _STYLE = {
@@ -66,15 +68,17 @@ def png_bytes(image: Image.Image) -> bytes:
 
 
 def write_new(path: str | Path, data: bytes, *, overwrite: bool) -> Path:
-    """Write ``data`` to ``path``; an existing file is replaced only when ``overwrite`` is true.
+    """Write ``data`` to ``path`` whole or not at all (:mod:`msrnn.atomic`); an existing file
+    is replaced only when ``overwrite`` is true.
 
     Raises:
         FileExistsError: if ``path`` exists and ``overwrite`` is false.
     """
     path = Path(path)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"folder {path.parent} does not exist; create it first")
     try:
-        with path.open("wb" if overwrite else "xb") as handle:
-            handle.write(data)
+        write_bytes_atomically(path, data, overwrite=overwrite)
     except FileExistsError:
         raise FileExistsError(
             f"{path} already exists; pass overwrite=True to replace it or choose another path"
