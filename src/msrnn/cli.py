@@ -101,15 +101,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _guarded(action: Callable[[], object]) -> int:
-    """Run ``action``; user errors become one line on stderr and exit status 2, a run stopped
-    by SIGTERM exits with :data:`msrnn.training.interruption.SIGTERM_EXIT_STATUS`."""
+    """Run ``action``; a failure becomes one line on stderr (:mod:`msrnn.cli_errors`: status 2
+    for the user's errors, 1 otherwise; ``MSRNN_DEBUG=1`` shows the traceback), and a run
+    stopped by SIGTERM exits with :data:`msrnn.training.interruption.SIGTERM_EXIT_STATUS`."""
+    from msrnn.cli_errors import debugging, one_line
     from msrnn.training.run_lock import RunFolderBusy
 
     try:
         action()
-    except (ValueError, FileNotFoundError, FileExistsError, RunFolderBusy) as error:
-        print(f"msrnn: error: {error}", file=sys.stderr)
-        return 2
     except SystemExit as stop:
         from lightning.pytorch.utilities.exceptions import SIGTERMException
 
@@ -118,6 +117,15 @@ def _guarded(action: Callable[[], object]) -> int:
         if isinstance(stop, SIGTERMException):  # Lightning's exit after a SIGTERM: status 0
             return SIGTERM_EXIT_STATUS
         raise
+    except RunFolderBusy as busy:
+        print(f"msrnn: error: {busy}", file=sys.stderr)
+        return 2
+    except Exception as error:
+        if debugging():
+            raise
+        message, status = one_line(error)
+        print(f"msrnn: error: {message}", file=sys.stderr)
+        return status
     return 0
 
 

@@ -16,6 +16,7 @@ import torch
 
 from msrnn.data._radar_frames import Catalogue, parse_time, rain_to_pixels, to_datetime
 from msrnn.data._radolan import read_radolan
+from msrnn.errors import ArgumentError
 from msrnn.radar import radar_convention
 
 Missing = Literal["raise", "zero"]
@@ -118,7 +119,9 @@ class RadolanReader:
             return rain_frame(composite.rain_rate(), missing=self.missing, where=where)
         dbz = composite.data
         if self.missing == "raise" and np.isnan(dbz).any():
-            raise ValueError(f"{where} has no-data/clutter pixels; pass missing='zero'")
+            raise ArgumentError(
+                f"{where} has no-data/clutter pixels; pass {{argument}}'zero'", "missing"
+            )
         pixels = _DWD.encoding.dbz_to_pixel(torch.from_numpy(np.nan_to_num(dbz, nan=-1e3)))
         return pixels.numpy().astype(np.float32)
 
@@ -221,5 +224,7 @@ def radolan_files(root: Path, product: str | None) -> list[tuple[int, Path]]:
             f"product {product or 'any'} under {root}"
         )
     if len(found) > 1:
-        raise ValueError(f"{root} holds the products {sorted(found)}; choose one with product=")
+        raise ArgumentError(
+            f"{root} holds the products {sorted(found)}; choose one with {{argument}}", "product"
+        )
     return next(iter(found.values()))

@@ -1,7 +1,12 @@
 """Your own sequences: ``.npy`` / ``.npz`` / ``.h5`` arrays, and the standard Moving MNIST file.
 
 Arrays are shaped ``(N, T, C, H, W)`` or ``(N, T, H, W)`` (then ``C = 1``): ``N`` sequences of
-``T`` frames. ``.npy`` files are memory-mapped, an ``.npz`` member is loaded whole (numpy cannot
+``T`` frames; ``channels_last=True`` reads ``(N, T, H, W, C)`` (images as most libraries store
+them). A 5-D array whose last axis has 1, 3 or 4 entries while its third has none of these
+looks channels-last and is refused unless ``channels_last`` says which it is, instead of being
+read as that many channels of thin frames.
+
+``.npy`` files are memory-mapped, an ``.npz`` member is loaded whole (numpy cannot
 memory-map inside a zip), ``.h5`` datasets are read by slices through a handle that each process
 opens for itself (HDF5 handles must not cross a fork). Pickling (spawned DataLoader workers) never
 copies the data: the file is reopened on the other side.
@@ -15,6 +20,7 @@ separate pass over a possibly huge file): NaN/inf or a value outside the range r
 from __future__ import annotations
 
 import os
+import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -22,6 +28,7 @@ from typing import Any, Literal
 import numpy as np
 
 from msrnn.data._clips import Split, SplitBy, WindowedClips
+from msrnn.errors import ArgumentError
 
 SUFFIXES = (".npy", ".npz", ".h5", ".hdf5")
 
@@ -79,23 +86,40 @@ def _choose(key: str | None, names: list[str], path: Path, kind: str) -> str:
     if key is not None and key in names:
         return key
     problem = f"has no {kind} {key!r}" if key is not None else f"holds {len(names)} {kind}s"
-    raise ValueError(f"{path} {problem}; pass key= one of {names}")
+    raise ArgumentError(f"{path} {problem}; pass {{argument}} one of {names}", "key")
 
 
 class ArraySource:
     """``N`` equal-length sequences of an array file, read lazily; see the module docstring."""
 
-    def __init__(self, path: str | Path, *, key: str | None = None, time_major: bool = False):
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        key: str | None = None,
+        time_major: bool = False,
+        channels_last: bool | None = None,
+    ):
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"data file not found: {path}")
         self.name = path.stem
         self.time_major = time_major
-        self._opener = _opener(path, key)
         self._array: Any = None
         self._pid = -1
-        array = self._open()
+        try:
+            self._opener = _opener(path, key)
+            array = self._open()
+        except ArgumentError:
+            raise
+        except (ValueError, EOFError, OSError, zipfile.BadZipFile) as error:
+            raise _unreadable(path, error) from None
+        if not np.issubdtype(array.dtype, np.number) and array.dtype != np.bool_:
+            raise ValueError(f"{path} holds {array.dtype} values; frames must be numbers")
         shape, self.dtype = _check_rank(path, array.shape, time_major), np.dtype(array.dtype)
+        self.channels_last = _is_channels_last(path, shape, channels_last)
+        if self.channels_last:
+            shape = (*shape[:2], shape[4], *shape[2:4])
         if not self._opener.fork_safe:
             self._array = None  # close; the process that reads opens its own handle
         self._has_channels = len(shape) == 5
@@ -112,10 +136,23 @@ class ArraySource:
         array = self._open()
         clip = array[start:stop, sequence] if self.time_major else array[sequence, start:stop]
         clip = np.asarray(clip)
-        return clip if self._has_channels else clip[:, None]
+        if not self._has_channels:
+            return clip[:, None]
+        return clip.transpose(0, 3, 1, 2) if self.channels_last else clip
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "_array": None, "_pid": -1}
+
+
+def _unreadable(path: Path, error: BaseException) -> ValueError:
+    """The error for an array file that does not open: pickled objects, or a broken file."""
+    reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+    if "pickled" in reason or "Python objects" in reason:
+        return ValueError(
+            f"{path} holds pickled Python objects (or is not an array file); msrnn never loads "
+            "those, since unpickling can run code: save plain numeric arrays"
+        )
+    return ValueError(f"{path} is truncated or not a {path.suffix} array file ({reason})")
 
 
 def _opener(path: Path, key: str | None) -> Any:
@@ -141,6 +178,25 @@ def _check_rank(path: Path, shape: tuple[int, ...], time_major: bool) -> tuple[i
     return (shape[1], shape[0], *shape[2:]) if time_major else tuple(shape)
 
 
+#: Channel counts of image data (grey, RGB, RGBA): what gives a channels-last array away.
+IMAGE_CHANNELS = (1, 3, 4)
+
+
+def _is_channels_last(path: Path, shape: tuple[int, ...], channels_last: bool | None) -> bool:
+    """Whether the (sample-major) ``shape`` is read as ``(N, T, H, W, C)``."""
+    if len(shape) != 5:
+        return False
+    if channels_last is not None:
+        return channels_last
+    if shape[4] in IMAGE_CHANNELS and shape[2] not in IMAGE_CHANNELS:
+        raise ArgumentError(
+            f"{path}: shape {shape} looks like (N, T, H, W, C) with {shape[4]} channel(s) last; "
+            "pass {argument}True to read it so, or False if it really is (N, T, C, H, W)",
+            "channels_last",
+        )
+    return False
+
+
 class ArrayDataset(WindowedClips):
     """Float32 clips ``(T, C, H, W)`` in [0, 1] from an ``.npy`` / ``.npz`` / ``.h5`` array.
 
@@ -164,6 +220,8 @@ class ArrayDataset(WindowedClips):
         units: units of ``value_range``, for ``info``.
         name: dataset name for ``info``; default the file name without suffix.
         time_major: the file is ``(T, N, ...)`` (as ``mnist_test_seq.npy``).
+        channels_last: a 5-D file is ``(N, T, H, W, C)``; default: ``(N, T, C, H, W)``, and a
+            file that looks channels-last is refused until this says which it is.
 
     Shape:
         ``dataset[i]``: ``(seq_len, C, H, W)`` float32.
@@ -190,17 +248,19 @@ class ArrayDataset(WindowedClips):
         units: str = "pixel intensity",
         name: str | None = None,
         time_major: bool = False,
+        channels_last: bool | None = None,
     ) -> None:
-        source = ArraySource(path, key=key, time_major=time_major)
+        source = ArraySource(path, key=key, time_major=time_major, channels_last=channels_last)
         source.name = source.name if name is None else name
         if channels is not None and channels != source.channels:
             raise ValueError(
                 f"{path} has {source.channels} channel(s) but channels={channels} was requested"
             )
         if value_range is None and source.dtype != np.uint8:
-            raise ValueError(
-                f"{path} holds {source.dtype} values; pass value_range=(lo, hi), the values "
-                "that map to 0 and 1 (only uint8 data default to (0, 255))"
+            raise ArgumentError(
+                f"{path} holds {source.dtype} values; pass {{argument}}(lo, hi), the values "
+                "that map to 0 and 1 (only uint8 data default to (0, 255))",
+                "value_range",
             )
         super().__init__(
             source,

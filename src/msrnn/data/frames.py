@@ -97,8 +97,12 @@ class PngSource:
 
         frames = []
         for path in self.files[sequence][start:stop]:
-            with Image.open(path) as image:
-                pixels = np.asarray(image if self._mode == "I;16" else image.convert(self._mode))
+            try:
+                with Image.open(path) as image:
+                    decoded = image if self._mode == "I;16" else image.convert(self._mode)
+                    pixels = np.asarray(decoded)
+            except OSError as error:  # a truncated or corrupt file decodes only when read
+                raise ValueError(f"{path} cannot be decoded ({error}); replace the file") from None
             frames.append(pixels.astype(self.dtype, copy=False))
         clip = np.stack(frames)
         return clip[:, None] if clip.ndim == 3 else clip.transpose(0, 3, 1, 2)

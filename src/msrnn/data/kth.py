@@ -48,6 +48,7 @@ from msrnn.data._kth_files import (
 )
 from msrnn.data._kth_video import extract_kth_frames, read_avi
 from msrnn.data.info import DatasetInfo
+from msrnn.errors import ArgumentError
 
 LOCOMOTION = ("jogging", "running", "walking")
 PERSON_SPLITS: dict[str, tuple[int, ...]] = {
@@ -269,8 +270,9 @@ def _output_size(size: int | Sequence[int] | None, clips: list[KTHClip]) -> tupl
         return int(height), int(width)
     sizes = {clip.name: read_frames(clip, 0, 1).shape[1:] for clip in clips}
     if len(set(sizes.values())) > 1:
-        raise ValueError(
-            f"KTH clips have different frame sizes {sorted(set(sizes.values()))}; pass size="
-            "(H, W) to resize them"
+        raise ArgumentError(
+            f"KTH clips have different frame sizes {sorted(set(sizes.values()))}; pass "
+            "{argument}(H, W) to resize them",
+            "size",
         )
     return tuple(int(v) for v in next(iter(sizes.values())))

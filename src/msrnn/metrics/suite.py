@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import torch
 from torch import Tensor, nn
 from torchmetrics import Metric
 
@@ -111,7 +112,8 @@ class MetricSuite(nn.Module):
         """Score a batch: ``predictions`` ``(B, T-1, C, H, W)`` for ``frames`` ``(B, T, C, H, W)``.
 
         Raises:
-            ValueError: if the shapes do not match or ``T`` differs from ``seq_len``.
+            ValueError: if the shapes do not match, ``T`` differs from ``seq_len``, or a value is
+                NaN or infinite (then no metric has taken the batch).
         """
         preds, target = select_frames(
             predictions, frames, input_frames=self.input_frames, protocol=self.protocol
@@ -122,6 +124,9 @@ class MetricSuite(nn.Module):
                 f"{tuple(frames.shape)} give {preds.shape[1]}; "
                 f"build it with seq_len={frames.shape[1]}"
             )
+        if not bool(torch.isfinite(preds).all() and torch.isfinite(target).all()):
+            # checked before any metric takes the batch, so a refused batch changes no state
+            raise ValueError("predictions and frames must be finite to be scored; found NaN/inf")
         for metric in self.metrics.values():
             metric.update(preds, target)
 

@@ -30,6 +30,11 @@ OVERRIDES: tuple[str, ...] = (
 )
 
 
+#: Overrides that count something and must be positive integers.
+COUNTS = ("hidden_channels", "num_layers", "kernel_size", "in_channels", "input_frames",
+          "patch_size")  # fmt: skip
+
+
 def build_model(
     name: str, preset: str = "paper", *, weights: str | None = None, **overrides
 ) -> Forecaster:
@@ -66,9 +71,17 @@ def build_model(
         >>> sum(p.numel() for p in build_model("convlstm").parameters())
         1772737
     """
+    if not isinstance(name, str):
+        raise ValueError(f"model name must be a string such as 'ms-convlstm', got {name!r}")
     unknown = sorted(set(overrides) - set(OVERRIDES))
     if unknown:
         raise ValueError(f"unknown override(s) {unknown}; allowed: {', '.join(OVERRIDES)}")
+    for key in COUNTS:
+        value = overrides.get(key)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 1
+        ):
+            raise ValueError(f"{key} must be a positive integer, got {value!r}")
     if weights is None:
         return get_builder(name)(preset=preset, **overrides)
     from msrnn.pretrained import architecture, load_pretrained, pretrained_entry

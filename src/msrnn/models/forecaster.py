@@ -190,8 +190,10 @@ class Forecaster(nn.Module):
             ``(B, horizon, C, H, W)`` predictions of the frames after the context.
         """
         self.check_frames(context, min_frames=1)
-        if horizon < 1:
-            raise ValueError(f"horizon must be at least 1, got {horizon}")
+        if isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 1:
+            raise ValueError(
+                f"horizon must be a whole number of frames, at least 1, got {horizon!r}"
+            )
         observed = context.shape[1]
         out = self._unroll(context, observed + horizon - 1, truth_steps=observed, mask=None)
         return out.predictions[:, observed - 1 :]
@@ -366,7 +368,8 @@ class Forecaster(nn.Module):
         """Validate a ``(B, T, C, H, W)`` sequence at the public boundary.
 
         Raises:
-            TypeError: if ``frames`` is not a floating-point tensor.
+            TypeError: if ``frames`` is not a floating-point tensor, or (outside autocast) not of
+                the weights' dtype.
             ValueError: on a wrong rank, channel count, too few frames, a frame too small for the
                 scale plan, or NaN/inf values.
         """
@@ -375,6 +378,13 @@ class Forecaster(nn.Module):
             raise TypeError(f"frames must be a floating-point tensor, got {kind}")
         if frames.dim() != 5:
             raise ValueError(f"frames must be (B, T, C, H, W), got shape {tuple(frames.shape)}")
+        weights = next(self.parameters()).dtype
+        if frames.dtype != weights and not _autocast_enabled(frames.device.type):
+            raise TypeError(
+                f"frames are {frames.dtype} but the model's weights are {weights}: convert the "
+                f"frames (frames.to({weights})) or the model (model.to({frames.dtype})), or run "
+                "under torch.autocast"
+            )
         _, length, channels, height, width = frames.shape
         if channels != self.in_channels:
             raise ValueError(
@@ -401,6 +411,17 @@ class Forecaster(nn.Module):
                 f"teacher_forcing must have shape (B, T-1) = {expected}, got {tuple(mask.shape)}"
             )
         mask = mask.to(device=frames.device, dtype=frames.dtype)
+        if not bool(((mask >= 0) & (mask <= 1)).all()):  # NaN fails both comparisons
+            raise ValueError("teacher_forcing must hold probabilities in [0, 1] (no NaN)")
         if not bool((mask[:, 0] == 1).all()):
             raise ValueError("teacher_forcing[:, 0] must be 1: no prediction exists before step 0")
         return mask
+
+
+def _autocast_enabled(device_type: str) -> bool:
+    """Whether autocast is on for ``device_type`` (devices without autocast, such as the meta
+    device of dry runs, count as on: their dtypes are the tracer's business)."""
+    try:
+        return torch.is_autocast_enabled(device_type)
+    except RuntimeError:
+        return True

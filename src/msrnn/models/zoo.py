@@ -164,7 +164,7 @@ def build_forecaster(
     input_frames: int = 10,
     fused: bool = True,
     decoupling: bool = False,
-    adapter_bias: bool = True,
+    adapter_bias: bool | None = None,
     cell_kwargs: dict | None = None,
     checkpointing: bool | int = False,
     patch_size: int = 1,
@@ -186,7 +186,8 @@ def build_forecaster(
             ST-LSTM's gate arithmetic as hand-differentiated functions (the same maths; faster
             and less memory). ``False`` is the plain autograd formulation, the test oracle.
         decoupling: add PredRNN-V2's decoupling loss with one shared adapter.
-        adapter_bias: give that adapter a bias (as the MS-RNN code does).
+        adapter_bias: give that adapter a bias (default yes, as the MS-RNN code does); only
+            models with the decoupling loss have the adapter.
         cell_kwargs: extra keyword arguments of the family's cells (e.g. ``{"window": 9}`` for
             PrecipLSTM's local attention, ``{"links": 13}`` for TrajGRU).
         checkpointing: recompute each time step in the backward pass (less memory, more time);
@@ -199,6 +200,11 @@ def build_forecaster(
     """
     if preset not in PRESETS:
         raise ValueError(f"preset must be one of {PRESETS}, got {preset!r}")
+    if adapter_bias is not None and not decoupling:
+        raise ValueError(
+            "adapter_bias sets the bias of PredRNN-V2's decoupling adapter, which this model "
+            "does not have: drop it"
+        )
     if num_layers is None:
         num_layers = len(levels) if levels is not None else 6
     if num_layers < 1:
@@ -209,7 +215,7 @@ def build_forecaster(
         num_layers, hidden_channels, kernel_size, preset=preset, fused=fused, **(cell_kwargs or {})
     )
     stack = MultiScaleStack(cells, levels=levels, skip=skip)
-    loss = DecouplingLoss(hidden_channels, bias=adapter_bias) if decoupling else None
+    loss = DecouplingLoss(hidden_channels, bias=adapter_bias is not False) if decoupling else None
     return Forecaster(
         stack,
         in_channels=in_channels,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from itertools import pairwise
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,17 @@ def _checkpointing(root: Path) -> ModelCheckpoint:
     )
 
 
+def _check_accelerator(accelerator: Any) -> None:
+    """Refuse a GPU accelerator on a machine without one, naming the way out."""
+    import torch
+
+    if accelerator in ("gpu", "cuda") and not torch.cuda.is_available():
+        raise ValueError(
+            f"--trainer.accelerator {accelerator}: this machine has no usable CUDA GPU; use "
+            "--trainer.accelerator cpu (or auto)"
+        )
+
+
 class MSRNNCLI(LightningCLI):
     """LightningCLI with msrnn's run-folder conventions.
 
@@ -103,6 +115,7 @@ class MSRNNCLI(LightningCLI):
                 trainer_defaults={"default_root_dir": DEFAULT_RUN, "max_epochs": 20},
                 seed_everything_default=2022,
                 auto_configure_optimizers=False,
+                parser_kwargs={"exit_on_error": False},  # msrnn.cli prints the error in one line
                 args=args,
                 run=run,
             )
@@ -126,15 +139,17 @@ class MSRNNCLI(LightningCLI):
         root = Path(config.get("default_root_dir") or DEFAULT_RUN)
         if config.get("logger") in (None, True):
             kwargs["logger"] = _loggers(root)
+        _check_accelerator(config.get("accelerator"))
         callbacks = list(config.get("callbacks") or [])
-        if not any(isinstance(c, ModelCheckpoint) for c in callbacks):
+        saving = config.get("enable_checkpointing") is not False
+        if saving and not any(isinstance(c, ModelCheckpoint) for c in callbacks):
             callbacks.append(_checkpointing(root))
         wants_bar = config.get("enable_progress_bar") in (None, True)
         if wants_bar and not any(isinstance(c, ProgressBar) for c in callbacks):
             callbacks.append(RunProgressBar())
         if self.subcommand == "predict":
             callbacks.append(ForecastWriter())
-        if self.subcommand == "fit":
+        if self.subcommand == "fit" and saving:
             callbacks.append(CheckpointOnInterrupt(checkpoint_dir(root) / "last.ckpt"))
         kwargs["callbacks"] = callbacks
         plugins = list(config.get("plugins") or [])
@@ -152,6 +167,11 @@ class MSRNNCLI(LightningCLI):
         config = self.config[subcommand]
         ckpt_path = config.get("ckpt_path")
         root = config["trainer"].get("default_root_dir") or DEFAULT_RUN
+        if subcommand == "fit" and ckpt_path == "best":
+            raise ValueError(
+                "msrnn fit resumes from --ckpt_path last (or a .ckpt file); best is for "
+                "validate, test and predict"
+            )
         if subcommand == "fit":
             if is_launching_process():
                 self._run_lock = RunLock(root)
@@ -194,8 +214,31 @@ class MSRNNCLI(LightningCLI):
         self._check_channels()
 
 
+def _check_config_files(args: Sequence[str]) -> None:
+    """Refuse a ``--config`` file that is missing, empty or not a YAML mapping, naming it."""
+    import yaml
+
+    given = [value for flag, value in pairwise(args) if flag in ("--config", "-c")]
+    given += [arg.split("=", 1)[1] for arg in args if arg.startswith("--config=")]
+    for value in given:
+        path = Path(value)
+        if not path.is_file():
+            raise FileNotFoundError(f"--config {path}: no such file")
+        try:
+            content = yaml.safe_load(path.read_text())
+        except yaml.YAMLError as error:
+            raise ValueError(f"--config {path} is not valid YAML ({error})") from None
+        if not isinstance(content, dict):
+            what = "empty" if content is None else f"a {type(content).__name__}, not a mapping"
+            raise ValueError(
+                f"--config {path} is {what}: a config maps sections (model:, data:, trainer:) "
+                "to their settings; see configs/quickstart.yaml"
+            )
+
+
 def run_cli(args: Sequence[str]) -> MSRNNCLI:
     """Run ``msrnn <subcommand> ...`` (the arguments after ``msrnn``)."""
+    _check_config_files(args)
     # LightningCLI warns when it is given ``args`` while the process has command-line arguments
     # of its own (``msrnn quickstart``); the arguments given here are the whole command.
     saved = sys.argv

@@ -30,12 +30,19 @@ def load_run(run: str | Path) -> dict[str, Any]:
     run = Path(run)
     if not run.is_dir():
         raise FileNotFoundError(f"run folder not found: {run}")
-    metrics = json.loads(latest_test_metrics(run).read_text())
+    metrics = _read_json(latest_test_metrics(run), "re-run msrnn test on the run to rewrite it")
     entry: dict[str, Any] = {"name": metrics.get("model", run.name), "metrics": metrics}
     profile = run / PROFILE_FILE
     if profile.is_file():
-        entry["memory"] = profile_memory(json.loads(profile.read_text()))
+        entry["memory"] = profile_memory(_read_json(profile, "re-run msrnn profile --json"))
     return entry
+
+
+def _read_json(path: Path, remedy: str) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ValueError(f"{path} is not valid JSON ({error}): {remedy}") from None
 
 
 def profile_memory(profile: dict[str, Any]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from typing import Any
 import lightning as L
 from torch.utils.data import DataLoader, Dataset, DistributedSampler, Sampler
 
+from msrnn.errors import ArgumentError
 from msrnn.training.resumable_loader import EpochShuffleSampler, ResumableSampler
 
 SPLITS: tuple[str, ...] = ("train", "val", "test")
@@ -49,6 +50,10 @@ class SequenceDataModule(L.LightningDataModule, abc.ABC):
             default: the test split.
         predict_value_range: physical values mapped to 0 and 1 for float ``predict_path`` data
             (uint8 data is divided by 255).
+        predict_key: the ``.npz`` member or ``.h5`` dataset of ``predict_path`` (needed when the
+            file holds several).
+        predict_channels_last: ``predict_path`` is ``(N, T, H, W, C)`` (see
+            :class:`msrnn.data.ArrayDataset`).
     """
 
     channels: int = 1
@@ -65,6 +70,8 @@ class SequenceDataModule(L.LightningDataModule, abc.ABC):
         seed: int = 0,
         predict_path: str | None = None,
         predict_value_range: tuple[float, float] | None = None,
+        predict_key: str | None = None,
+        predict_channels_last: bool | None = None,
     ) -> None:
         super().__init__()
         if batch_size < 1:
@@ -81,6 +88,8 @@ class SequenceDataModule(L.LightningDataModule, abc.ABC):
         self.seed = seed
         self.predict_path = predict_path
         self.predict_value_range = predict_value_range
+        self.predict_key = predict_key
+        self.predict_channels_last = predict_channels_last
         self._datasets: dict[str, Dataset] = {}
         self._train_sampler: ResumableSampler | None = None
         self._resume_at: tuple[int, int] | None = None
@@ -97,7 +106,10 @@ class SequenceDataModule(L.LightningDataModule, abc.ABC):
         if split not in SPLITS:
             raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
         if split not in self._datasets:
-            self._datasets[split] = self.make_dataset(split)
+            try:
+                self._datasets[split] = self.make_dataset(split)
+            except ArgumentError as error:  # the data modules pass arguments on by their names
+                raise error.renamed(group="data") from None
         return self._datasets[split]
 
     def train_dataloader(self) -> DataLoader:
@@ -155,8 +167,24 @@ class SequenceDataModule(L.LightningDataModule, abc.ABC):
         if path.is_dir():
             dataset = PngFolderDataset(path, channels=self.channels)
         else:
-            dataset = ArrayDataset(
-                path, value_range=self.predict_value_range, channels=self.channels
+            try:
+                dataset = ArrayDataset(
+                    path,
+                    key=self.predict_key,
+                    value_range=self.predict_value_range,
+                    channels=self.channels,
+                    channels_last=self.predict_channels_last,
+                )
+            except ArgumentError as error:
+                raise error.renamed(f"predict_{error.argument}", group="data") from None
+        frames = dataset[0].shape[0]
+        if frames < self.input_frames:
+            raise ArgumentError(
+                f"{path} holds sequences of {frames} frames, fewer than the {self.input_frames} "
+                "observed frames a forecast starts from: give longer sequences, or set "
+                f"{{argument}}{frames} (the model must have been trained for it)",
+                "input_frames",
+                group="data",
             )
         return self._loader(dataset)
 

@@ -31,8 +31,9 @@ SCORE_NAMES: tuple[str, ...] = ("pod", "far", "csi", "hss")
 def contingency_counts(preds: Tensor, target: Tensor, thresholds: Sequence[float]) -> Tensor:
     """Hits, misses, false alarms and correct negatives per lead time and threshold.
 
-    Comparisons are made in the inputs' dtype. Counts can be summed over batches (and ranks)
-    before :func:`contingency_scores`: that is how a data set's table is accumulated.
+    Comparisons are made in float64, whatever the inputs' dtype. Counts can be summed over
+    batches (and ranks) before :func:`contingency_scores`: that is how a data set's table is
+    accumulated.
 
     Args:
         preds: predicted frames in [0, 1].
@@ -62,6 +63,8 @@ def contingency_counts(preds: Tensor, target: Tensor, thresholds: Sequence[float
     if not bool(torch.isfinite(preds).all() and torch.isfinite(target).all()):
         raise ValueError("preds and target must be finite to be thresholded; found NaN or inf")
     pixels = preds.shape[0] * preds[0, 0].numel()
+    # compared in float64: in bf16 a threshold would be rounded (30 mm/h to about 29.4 mm/h)
+    preds, target = preds.double(), target.double()
     per_threshold = []
     for tau in taus:
         forecast, observed = preds >= tau, target >= tau

@@ -140,8 +140,9 @@ def balanced_weights(
             f"got {len(weights)}"
         )
     result = torch.full(target.shape, float(weights[0]), dtype=torch.float64, device=target.device)
+    exact = target.double()  # compared in float64: a bf16 comparison would round the thresholds
     for tau, below, above in zip(taus, weights[:-1], weights[1:], strict=True):
-        result += (target >= tau).double() * (float(above) - float(below))
+        result += (exact >= tau).double() * (float(above) - float(below))
     return result
 
 
