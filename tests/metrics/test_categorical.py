@@ -60,3 +60,11 @@ def test_validation_messages():
     preds, target = _data()
     with pytest.raises(ValueError, match="expected 3 lead times"):
         Contingency(lead_times=3, thresholds=[0.5]).update(preds, target)
+
+
+def test_thresholds_are_compared_in_float64_whatever_the_dtype():
+    # 0.298828125 is a bf16 value just below the threshold 0.2995, which bf16 would round
+    # down to 0.298828125 and so count as an event
+    preds = torch.full((1, 1, 1, 1, 1), 0.298828125, dtype=torch.bfloat16)
+    counts = contingency_counts(preds, torch.zeros_like(preds), [0.2995])
+    assert counts.tolist() == [[[0, 0, 0, 1]]]  # a correct negative, not a false alarm

@@ -105,3 +105,16 @@ def test_errors():
         build_metric_suite(seq_len=6, input_frames=4, radar="sevir")
     with pytest.raises(ValueError, match="protocol must be one of"):
         MetricSuite(seq_len=6, input_frames=4, protocol="future")
+
+
+def test_a_batch_with_nan_is_refused_before_any_metric_takes_it():
+    suite = build_metric_suite(seq_len=6, input_frames=3, radar="hko-7")
+    frames = _frames()
+    suite.update(frames[:, 1:], frames)
+    before = {k: v.clone() for k, v in suite.compute().items()}
+    bad = frames[:, 1:].clone()
+    bad[0, -1, 0, 0, 0] = float("nan")
+    with pytest.raises(ValueError, match="must be finite to be scored"):
+        suite.update(bad, frames)
+    after = suite.compute()
+    assert all(torch.equal(before[k], after[k]) for k in before)
