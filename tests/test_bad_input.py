@@ -70,6 +70,10 @@ CLI_CASES = [
     (["predict", "--model.weights", "moving-mnist", "--model.model", "ms-convlstm",
       "--data.predict_path", "{tmp}/truncated.npy"], "truncated.npy is truncated or not a .npy"),
     (["report", "{tmp}/no-run", "--out", "{tmp}/report"], "run folder not found"),
+    (["fit", "--data", "msrnn.training.ArrayDataModule", "--data.path", "{tmp}/float.npy"],
+     "float.npy holds float32 values; pass --data.value_range (lo, hi)"),
+    (["fit", "--data", "msrnn.training.ArrayDataModule", "--data.path", "{tmp}/rgb_last.npy"],
+     "pass --data.channels_last True to read it so"),
 ]  # fmt: skip
 
 
@@ -158,3 +162,17 @@ def test_bad_python_arguments_are_named(call, error, message):
     with pytest.raises(error) as raised:
         call()
     assert message in str(raised.value)
+
+
+def test_a_worker_traceback_is_reduced_to_its_message():
+    from msrnn.cli_errors import one_line
+
+    worker = ValueError(
+        "Caught ValueError in DataLoader worker process 0.\nOriginal Traceback (most recent "
+        'call last):\n  File "x.py", line 1, in read\nValueError: f/0003.png cannot be decoded'
+    )
+    assert one_line(worker) == ("f/0003.png cannot be decoded", 2)
+    assert one_line(RuntimeError("boom")) == (
+        "RuntimeError: boom (set MSRNN_DEBUG=1 for the traceback)",
+        1,
+    )

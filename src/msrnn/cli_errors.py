@@ -60,6 +60,8 @@ def _refusal(text: str) -> str:
     errors = [e for e in errors if not e.startswith("Expected a <class 'NoneType'>")] or errors
     first = errors[0] if errors else _joined(text.split("Given value")[0])
     group = _group(text)
+    if group:  # a hint phrased for Python ("pass value_range=(lo, hi)") names the group's flag
+        first = re.sub(r"\b(pass|with|set) ([a-z_]+)= ?", rf"\1 --{group}.\2 ", first)
     named = re.match(r"([a-z_][a-z0-9_]*) ", first)
     if group and named and f"{named.group(1)}=" in text:
         return f"--{group}.{first}"

@@ -6,6 +6,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from msrnn.cli import main
 from msrnn.training.checkpoints import SafeCheckpointIO, read_checkpoint
 from msrnn.training.run_lock import LOCK_NAME, RunLock
@@ -69,3 +71,14 @@ def test_kill_9_during_a_checkpoint_write_keeps_the_previous_checkpoint(tmp_path
     SafeCheckpointIO().save_checkpoint({"state_dict": {}, "hyper_parameters": {"step": 3}}, path)
     assert read_checkpoint(path)["hyper_parameters"] == {"step": 3}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["last.ckpt"]
+
+
+def test_an_evaluation_split_smaller_than_the_process_count_is_refused():
+    from types import SimpleNamespace
+
+    from msrnn.training import MovingMNISTDataModule
+
+    data = MovingMNISTDataModule(train_sequences=4, val_sequences=2, test_sequences=2)
+    data.trainer = SimpleNamespace(world_size=3, global_rank=0)
+    with pytest.raises(ValueError, match=r"the val split has 2 sequence\(s\) but 3 processes"):
+        data.val_dataloader()

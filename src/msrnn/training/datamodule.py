@@ -153,10 +153,22 @@ class SequenceDataModule(L.LightningDataModule, abc.ABC):
             self._resume_at = position
 
     def val_dataloader(self) -> DataLoader:
-        return self._loader(self.dataset("val"))
+        return self._evaluation_loader("val")
 
     def test_dataloader(self) -> DataLoader:
-        return self._loader(self.dataset("test"))
+        return self._evaluation_loader("test")
+
+    def _evaluation_loader(self, split: str) -> DataLoader:
+        """The loader of an evaluation split, refused when some process would get no sample."""
+        dataset = self.dataset(split)
+        processes = self.trainer.world_size if self.trainer is not None else 1
+        if len(dataset) < processes:
+            raise ValueError(
+                f"the {split} split has {len(dataset)} sequence(s) but {processes} processes "
+                "share it, and each needs at least one: use more sequences or fewer processes "
+                "(--trainer.devices, --trainer.num_nodes)"
+            )
+        return self._loader(dataset)
 
     def predict_dataloader(self) -> DataLoader:
         if self.predict_path is None:

@@ -84,6 +84,7 @@ class ArrayDataModule(SequenceDataModule):
         fractions: train/val/test fractions.
         value_range: physical values mapped to 0 and 1 for float data.
         units: units of the values, for reports.
+        channels_last: a 5-D array is ``(N, T, H, W, C)`` (see :class:`msrnn.data.ArrayDataset`).
         **kwargs: :class:`SequenceDataModule` arguments.
     """
 
@@ -97,9 +98,11 @@ class ArrayDataModule(SequenceDataModule):
         fractions: Sequence[float] = (0.7, 0.1, 0.2),
         value_range: tuple[float, float] | None = None,
         units: str = "pixel intensity",
+        channels_last: bool | None = None,
         **kwargs,
     ) -> None:
         kwargs.setdefault("predict_value_range", value_range)
+        kwargs.setdefault("predict_channels_last", channels_last)
         super().__init__(**kwargs)
         self.path = Path(path)
         if not self.path.exists():
@@ -110,6 +113,7 @@ class ArrayDataModule(SequenceDataModule):
         self.fractions = tuple(fractions)
         self.value_range = value_range
         self.units = units
+        self.channels_last = channels_last
         self.channels = self.dataset("train").info.channels
 
     def make_dataset(self, split: str) -> Dataset:
@@ -125,4 +129,10 @@ class ArrayDataModule(SequenceDataModule):
         }
         if self.path.is_dir():
             return PngFolderDataset(self.path, **common)
-        return ArrayDataset(self.path, key=self.key, value_range=self.value_range, **common)
+        return ArrayDataset(
+            self.path,
+            key=self.key,
+            value_range=self.value_range,
+            channels_last=self.channels_last,
+            **common,
+        )
