@@ -172,6 +172,8 @@ def test_a_worker_traceback_is_reduced_to_its_message():
         'call last):\n  File "x.py", line 1, in read\nValueError: f/0003.png cannot be decoded'
     )
     assert one_line(worker) == ("f/0003.png cannot be decoded", 2)
+    memory = one_line(RuntimeError("DefaultCPUAllocator: not enough memory: you tried to allocate"))
+    assert memory[1] == 2 and "use a smaller --data.batch_size" in memory[0]
     assert one_line(RuntimeError("boom")) == (
         "RuntimeError: boom (set MSRNN_DEBUG=1 for the traceback)",
         1,

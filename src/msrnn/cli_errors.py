@@ -41,6 +41,13 @@ def one_line(error: BaseException) -> tuple[str, int]:
         text = last.split(": ", 1)[1] if re.match(r"\w+(Error|Exception): ", last) else last
     if _UNION in text:
         return _refusal(text), USAGE_STATUS
+    if isinstance(error, MemoryError) or "not enough memory" in text or "out of memory" in text:
+        return (
+            f"out of memory ({_joined(text)}): use a smaller --data.batch_size or frame, "
+            "--model.model_kwargs '{patch_size: 4}' or '{checkpointing: true}'; msrnn profile "
+            "--max-size --budget <bytes> finds the largest frame that fits",
+            USAGE_STATUS,
+        )
     if _is_misconfiguration(error):  # Lightning's Trainer names its arguments in backticks
         return re.sub(r"`([a-z_]+)`", r"--trainer.\1", _joined(text)), USAGE_STATUS
     if isinstance(error, USER_ERRORS) or _is_parse_error(error):

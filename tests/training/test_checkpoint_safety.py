@@ -154,3 +154,12 @@ def test_resuming_with_a_changed_learning_rate_is_refused(fitted, tmp_path, caps
     error = capsys.readouterr().err
     assert "--model.lr 0.1 contradicts checkpoint" in error and "trained with 0.0003" in error
     assert "start a new run with --trainer.default_root_dir" in error
+
+
+def test_fit_without_checkpointing_writes_no_checkpoint(tmp_path):
+    run = tmp_path / "run"
+    arguments = tiny_args(
+        run, "--trainer.max_epochs", "1", "--trainer.enable_checkpointing", "false"
+    )
+    assert main(["fit", *arguments]) == 0
+    assert not (run / "checkpoints").exists()
