@@ -32,6 +32,8 @@ def _files(folder):
     np.save(folder / "short.npy", np.zeros((2, 2, 64, 64), np.uint8))
     (folder / "empty.yaml").write_text("")
     (folder / "list.yaml").write_text("- a\n- b\n")
+    (folder / "broken-run" / "test").mkdir(parents=True)
+    (folder / "broken-run" / "test" / "metrics.json").write_text("{bad")
 
 
 CLI_CASES = [
@@ -70,6 +72,8 @@ CLI_CASES = [
     (["predict", "--model.weights", "moving-mnist", "--model.model", "ms-convlstm",
       "--data.predict_path", "{tmp}/truncated.npy"], "truncated.npy is truncated or not a .npy"),
     (["report", "{tmp}/no-run", "--out", "{tmp}/report"], "run folder not found"),
+    (["report", "{tmp}/broken-run", "--out", "{tmp}/report"],
+     "broken-run/test/metrics.json is not valid JSON"),
     (["fit", "--data", "msrnn.training.ArrayDataModule", "--data.path", "{tmp}/float.npy"],
      "float.npy holds float32 values; pass --data.value_range (lo, hi)"),
     (["fit", "--data", "msrnn.training.ArrayDataModule", "--data.path", "{tmp}/rgb_last.npy"],

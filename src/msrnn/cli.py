@@ -92,8 +92,9 @@ def _parser() -> argparse.ArgumentParser:
         "memory-vs-error chart for runs profiled with `msrnn profile --json RUN/profile.json`",
     )
     report.add_argument("runs", nargs="+", help="run folders (each with test*/metrics.json)")
-    report.add_argument("--out", required=True, help="folder of the report (must not hold one)")
+    report.add_argument("--out", required=True, help="folder of the report")
     report.add_argument("--html", action="store_true", help="also write report.html")
+    report.add_argument("--overwrite", action="store_true", help="replace an existing report")
     from msrnn.profiling.cli import add_profile_parser
 
     add_profile_parser(commands)
@@ -151,12 +152,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return _guarded(lambda: run_profile(args))
     if args.command == "report":
-        from msrnn.training.compare import write_comparison
-
-        return _guarded(lambda: _print_paths(write_comparison(args.runs, args.out, html=args.html)))
+        return _guarded(lambda: _print_paths(_report(args)))
     from msrnn.training.quickstart import run_quickstart
 
     return _guarded(lambda: run_quickstart(args.run_dir, precision=args.precision))
+
+
+def _report(args: argparse.Namespace) -> dict:
+    from msrnn.training.compare import write_comparison
+
+    try:
+        return write_comparison(args.runs, args.out, html=args.html, overwrite=args.overwrite)
+    except FileExistsError as error:  # the library's hint names its Python argument
+        raise FileExistsError(
+            str(error).replace("pass overwrite=True", "add --overwrite")
+        ) from None
 
 
 def _print_paths(paths: dict) -> None:

@@ -88,7 +88,7 @@ def test_mismatched_channels_and_missing_files_are_one_line_errors(fitted, tmp_p
     assert "missing.npy" in capsys.readouterr().err
 
 
-def test_report_compares_runs_and_its_table_equals_metrics_json(fitted, tmp_path):
+def test_report_compares_runs_and_its_table_equals_metrics_json(fitted, tmp_path, capsys):
     assert main(["report", str(fitted), "--out", str(tmp_path / "report"), "--html"]) == 0
     text = (tmp_path / "report" / "report.md").read_text()
     metrics = json.loads(sorted(fitted.glob("test*/metrics.json"))[-1].read_text())
@@ -97,6 +97,9 @@ def test_report_compares_runs_and_its_table_equals_metrics_json(fitted, tmp_path
     assert f"{metrics['mse_frame_sum_mean']:.5g}" in text
     assert (tmp_path / "report" / "report.html").is_file()
     assert main(["report", str(fitted), "--out", str(tmp_path / "report")]) == 2
+    assert "report files already exist" in capsys.readouterr().err.replace("\n", " ")
+    again = ["report", str(fitted), "--out", str(tmp_path / "report"), "--overwrite"]
+    assert main(again) == 0
 
 
 def test_report_on_an_untested_run_is_a_clear_error(tmp_path, capsys):

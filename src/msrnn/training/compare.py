@@ -69,9 +69,11 @@ def write_comparison(
     out_dir: str | Path,
     *,
     html: bool = False,
+    overwrite: bool = False,
 ) -> dict[str, Path]:
     """Load each run and write the report (metric table with persistence, lead-time curves,
-    memory-vs-error chart when the runs were profiled) into ``out_dir``."""
+    memory-vs-error chart when the runs were profiled) into ``out_dir`` (existing report files
+    are replaced only with ``overwrite``)."""
     from msrnn.viz import write_report
 
     entries = [load_run(run) for run in runs]
@@ -79,4 +81,4 @@ def write_comparison(
     if len(set(names)) != len(names):
         for entry, run in zip(entries, runs, strict=True):
             entry["name"] = f"{entry['name']} ({Path(run).name})"
-    return write_report(entries, out_dir, html=html)
+    return write_report(entries, out_dir, html=html, overwrite=overwrite)
