@@ -106,6 +106,7 @@ class MSRNNCLI(LightningCLI):
 
     def __init__(self, args: Sequence[str] | None = None, run: bool = True) -> None:
         self._run_lock: RunLock | None = None
+        self._trained_channels: int | None = None  # of the checkpoint given, if any
         try:
             super().__init__(
                 ForecastSystem,
@@ -193,7 +194,7 @@ class MSRNNCLI(LightningCLI):
         self._trained_channels = saved.get("in_channels")
 
     def _check_channels(self) -> None:
-        trained = getattr(self, "_trained_channels", None)
+        trained = self._trained_channels
         if trained is not None and trained != self.model.hparams.in_channels:
             raise CheckpointError(
                 f"the data have {self.model.hparams.in_channels} channel(s) but checkpoint "
