@@ -42,5 +42,8 @@ def test_quickstart_runs_end_to_end_and_never_reuses_a_folder(tmp_path, capsys):
     assert (first["predict"] / "forecast.npy").is_file()
     assert first["zoo_strip"] == first["test"] / "zoo_strip.png" and first["zoo_strip"].is_file()
     out = capsys.readouterr().out
-    assert "msrnn quickstart finished" in out and "the zoo's ms-convlstm" in out
+    from msrnn.pretrained import list_pretrained
+
+    best = min(list_pretrained(), key=lambda e: e.record["test"]["model"]["mse_frame_sum"])
+    assert "msrnn quickstart finished" in out and f"the zoo's {best.model}" in out
     assert free_run_dir(tmp_path / "quick") == tmp_path / "quick-2"
