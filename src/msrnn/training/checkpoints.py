@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pickle
 import re
+import struct
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,10 @@ from msrnn.atomic import write_atomically
 
 #: What every msrnn checkpoint holds (Lightning writes both).
 REQUIRED_KEYS = ("state_dict", "hyper_parameters")
+
+#: What the weights-only unpickler raises on bytes that are no valid pickle (about 7% of random
+#: files get past the opcode check and fail inside it instead of raising ``UnpicklingError``).
+MALFORMED_PICKLE_ERRORS = (IndexError, KeyError, ValueError, TypeError, struct.error)
 
 
 class CheckpointError(ValueError):
@@ -61,6 +66,8 @@ def read_checkpoint(path: str | Path, map_location: Any = "cpu") -> dict[str, An
                 "and plain values; msrnn never loads such files, since unpickling them can run "
                 "code: use a checkpoint written by msrnn"
             ) from None
+        raise CheckpointError(f"{path} is not a checkpoint file (it does not unpickle)") from None
+    except MALFORMED_PICKLE_ERRORS:
         raise CheckpointError(f"{path} is not a checkpoint file (it does not unpickle)") from None
     except (OSError, RuntimeError, EOFError, zipfile.BadZipFile) as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
