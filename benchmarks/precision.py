@@ -50,8 +50,7 @@ from msrnn.profiling.profile import random_frames
 from msrnn.profiling.step import Precision, TrainingStep, autocast
 from msrnn.profiling.timing import Timing, interleaved
 
-FAMILIES = ("convlstm", "trajgru", "predrnn", "predrnn++", "mim", "motionrnn", "predrnn-v2")
-PAPER_MODELS = tuple(name for base in (*FAMILIES, "preciplstm") for name in (base, f"ms-{base}"))
+PAPER_MODELS = tuple(list_models(tag="paper"))
 
 
 @dataclass(frozen=True)

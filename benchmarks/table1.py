@@ -33,7 +33,7 @@ from pathlib import Path
 import torch
 
 from msrnn.allocator import retain_freed_memory
-from msrnn.models import build_model, list_models
+from msrnn.models import build_model, list_models, ms_variant_of
 from msrnn.profiling.flops import conv_ceiling
 from msrnn.profiling.machine import cpu_label, describe_machine, measured_on
 from msrnn.profiling.max_size import find_max_size
@@ -54,9 +54,8 @@ GiB = 2**30
 
 
 def base_models() -> list[str]:
-    """Registered base models that have an ``ms-`` variant."""
-    names = set(list_models())
-    return [n for n in sorted(names) if not n.startswith("ms-") and f"ms-{n}" in names]
+    """Registered single-scale models that have an MS variant."""
+    return sorted(name for name in list_models(multiscale=False) if ms_variant_of(name))
 
 
 def machine() -> list[str]:
@@ -175,7 +174,7 @@ def measure_section(batch: int, bases: list[str], args, cache: Cache) -> list[tu
                 f"w{args.warmup} {args.device}",
                 lambda n=name: profile_model(n, setup, device),
             )
-            for name in (base, f"ms-{base}")
+            for name in (base, ms_variant_of(base))
         )
         pairs.append((base, pair))
         print(f"batch {batch} {base}: {time.perf_counter() - start:.0f} s", flush=True)
@@ -219,7 +218,7 @@ def max_size_section(bases: list[str], args, cache: Cache) -> list[str]:
                 f"max-size {name} {budget} T{args.frames}",
                 lambda n=name: max_side(n, budget, args.frames),
             )
-            for name in (base, f"ms-{base}")
+            for name in (base, ms_variant_of(base))
         ]
         if any("error" in s for s in sides):
             print(f"max size {base}: {sides[0].get('error') or sides[1]['error']}", flush=True)

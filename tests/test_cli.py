@@ -11,6 +11,9 @@ def test_models_table_lists_names_counts_and_skips():
     row = next(line for line in lines if line.startswith("ms-predrnn++ "))
     assert "5,608,513" in row and "4,869,953" in row and "0,1,2,2,1,0" in row and "1>4 0>5" in row
     assert "1,772,737" in next(line for line in lines if line.startswith("convlstm "))
+    assert lines[-1] == "aliases: ms-lstm = ms-mk-lstm"
+    assert not any(line.startswith("ms-lstm ") for line in lines)
+    assert "aliases" not in models_table("convlstm")
 
 
 def test_models_command_filters(capsys):

@@ -6,6 +6,7 @@ from msrnn.models import (
     MultiScaleStack,
     build_model,
     list_models,
+    model_entry,
     register_model,
 )
 from msrnn.pretrained import PretrainedEntry, list_pretrained
@@ -21,5 +22,6 @@ __all__ = [
     "build_model",
     "list_models",
     "list_pretrained",
+    "model_entry",
     "register_model",
 ]

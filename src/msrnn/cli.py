@@ -14,7 +14,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from msrnn.models import build_model, list_models
+from msrnn.models import build_model, list_aliases, list_models
 from msrnn.precision import PRECISION_CHOICES
 
 LIGHTNING_COMMANDS = ("fit", "validate", "test", "predict")
@@ -25,7 +25,8 @@ def _count(model) -> int:
 
 
 def models_table(pattern: str = "*") -> str:
-    """A text table of the registered models with their parameter counts in both presets."""
+    """A text table of the registered models with their parameter counts in both presets, then
+    the aliases of the listed models."""
     header = ("model", "params (paper)", "params (clean)", "levels", "skip edges (from>to)")
     rows = [header]
     for name in list_models(pattern):
@@ -49,6 +50,10 @@ def models_table(pattern: str = "*") -> str:
         lines.append("  ".join(cells).rstrip())
         if index == 0:
             lines.append("  ".join("-" * width for width in widths))
+    listed = set(list_models(pattern))
+    aliases = [f"{alias} = {name}" for alias, name in list_aliases().items() if name in listed]
+    if aliases:
+        lines += ["", "aliases: " + ", ".join(aliases)]
     return "\n".join(lines)
 
 

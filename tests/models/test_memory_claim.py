@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from msrnn.models import build_model
+from msrnn.models import build_model, ms_variant_of
 from msrnn.profiling import saved_tensor_bytes
 
 
@@ -19,5 +19,5 @@ def _activation_bytes(name: str) -> int:
     "name", ["convlstm", "trajgru", "predrnn", "predrnn++", "mim", "motionrnn", "predrnn-v2"]
 )
 def test_ms_variant_saves_at_most_055_of_the_base_activations(name):
-    base, multiscale = _activation_bytes(name), _activation_bytes(f"ms-{name}")
+    base, multiscale = _activation_bytes(name), _activation_bytes(ms_variant_of(name))
     assert multiscale <= 0.55 * base, f"MS/base = {multiscale / base:.3f}"

@@ -17,18 +17,14 @@ from typing import Any
 
 from msrnn.atomic import write_text_atomically
 from msrnn.experiments.runs import TrainingRun, train_and_test
+from msrnn.models import list_models, ms_variant_of
 from msrnn.training.quickstart import quickstart_config
 
-#: Models of the study: the two base/MS pairs and the skip ablations of MS-ConvLSTM
-#: (``ms-convlstm`` is the UNet skip of the paper, shared by the pair and the ablation).
+#: Models of the study: the ConvLSTM and PredRNN base/MS pairs and the skip ablations of
+#: MS-ConvLSTM (``ms-convlstm`` is the paper's UNet skip, shared by the pair and the ablation).
 STUDY_MODELS = (
-    "convlstm",
-    "ms-convlstm",
-    "predrnn",
-    "ms-predrnn",
-    "ms-convlstm-noskip",
-    "ms-convlstm-unet3p",
-    "ms-convlstm-full",
+    *(name for base in ("convlstm", "predrnn") for name in (base, ms_variant_of(base))),
+    *list_models(tag="skip-ablation"),
 )
 STUDY_SEEDS = (0, 1, 2)
 #: The study's training recipe: the quickstart's, so both are one set of facts.

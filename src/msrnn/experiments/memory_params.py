@@ -19,20 +19,11 @@ from typing import Any
 
 import torch
 
-from msrnn.models import build_model
+from msrnn.models import build_model, list_models, ms_variant_of
 from msrnn.profiling import Profile, RunSetup, profile_training
 
 #: The eight base models the paper wraps (its Sec. IV), in the paper's order.
-PAPER_FAMILIES = (
-    "convlstm",
-    "trajgru",
-    "predrnn",
-    "predrnn++",
-    "mim",
-    "motionrnn",
-    "predrnn-v2",
-    "preciplstm",
-)
+PAPER_FAMILIES = tuple(list_models(tag="paper", multiscale=False))
 
 
 @dataclass(frozen=True)
@@ -120,11 +111,11 @@ SETTINGS = {setting.name: setting for setting in (MOVING_MNIST, TAXIBJ, HKO7)}
 
 def paper_models(families: Sequence[str] = PAPER_FAMILIES) -> list[str]:
     """Each base model followed by its MS variant."""
-    return [name for family in families for name in (family, f"ms-{family}")]
+    return [name for family in families for name in (family, ms_variant_of(family))]
 
 
 #: MS-ConvLSTM's skip ablations (Tables IV-V), measured on Moving MNIST only.
-SKIP_ABLATIONS = ("ms-convlstm-noskip", "ms-convlstm-unet3p", "ms-convlstm-full")
+SKIP_ABLATIONS = tuple(list_models(tag="skip-ablation"))
 
 
 def models_for(setting: Setting) -> list[str]:

@@ -24,6 +24,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from msrnn.experiments.memory_params import HKO7, MOVING_MNIST, TAXIBJ
+
 GLOBAL_BATCH = 4
 
 
@@ -55,21 +57,14 @@ class PaperTable:
         return None if count is None else self.epochs * math.ceil(count / GLOBAL_BATCH)
 
 
-_PAIRS = ("convlstm", "predrnn", "predrnn++", "mim", "motionrnn")
-
-
-def _with_ms(bases: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(name for base in bases for name in (base, f"ms-{base}"))
-
-
 PAPER_TABLES = {
     table.key: table
     for table in (
-        PaperTable("1", "Moving MNIST", "moving_mnist", "moving_mnist", _with_ms(_PAIRS), 20,
-                   10_500),
+        PaperTable("1", "Moving MNIST", "moving_mnist", "moving_mnist", tuple(MOVING_MNIST.paper),
+                   20, 10_500),
         PaperTable("2", "TaxiBJ", "taxibj", "taxibj",
-                   _with_ms(("convlstm", "trajgru", *_PAIRS[1:])), 20, None),
-        PaperTable("3", "HKO-7", "hko7", "hko7", _with_ms(_PAIRS), 30, None),
+                   tuple(TAXIBJ.paper), 20, None),
+        PaperTable("3", "HKO-7", "hko7", "hko7", tuple(HKO7.paper), 30, None),
         PaperTable("4", "skip ablation (Moving MNIST)", "moving_mnist", "moving_mnist",
                    ("convlstm", "ms-convlstm-noskip", "ms-convlstm"), 20, 10_500),
         PaperTable("5", "skip styles (Moving MNIST)", "moving_mnist", "moving_mnist",

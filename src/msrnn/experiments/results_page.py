@@ -16,12 +16,19 @@ from msrnn.experiments.cpu_study import STUDY_MODELS, STUDY_SEEDS, study_config
 from msrnn.experiments.memory_params import SETTINGS, Setting, models_for
 from msrnn.experiments.paper_scale import PAPER_TABLES, as_shell, expected, run_commands
 from msrnn.experiments.summary import SeedStats, by_model, compare, ranking
+from msrnn.models import base_of, list_models, model_entry
+from msrnn.models.scale_plan import SKIP_LABELS, SKIP_POLICIES
 
 GiB = 2**30
 #: Assumed sustained throughput of one GPU for the time estimates (TFLOP/s).
 ASSUMED_TFLOPS = 20.0
-SKIP_MODELS = ("ms-convlstm-noskip", "ms-convlstm", "ms-convlstm-unet3p", "ms-convlstm-full")
-SKIP_NAMES = dict(zip(SKIP_MODELS, ("none", "UNet", "UNet3+", "full"), strict=True))
+#: MS-ConvLSTM with each skip policy (the paper's UNet and its ablations), in policy order.
+SKIP_MODELS = tuple(
+    sorted(
+        list_models(family="convlstm", multiscale=True),
+        key=lambda name: SKIP_POLICIES.index(model_entry(name).skip),
+    )
+)
 
 
 def load_records(folder: Path) -> list[dict[str, Any]]:
@@ -109,12 +116,8 @@ def _memory_table(setting: Setting, memory: Mapping, models: Sequence[str]) -> l
 
 
 def _base_of(name: str, models: Sequence[str]) -> str | None:
-    if not name.startswith("ms-"):
-        return None
-    base = name.removeprefix("ms-")
-    if base in models:
-        return base
-    return "convlstm" if name.startswith("ms-convlstm") and "convlstm" in models else None
+    base = base_of(name)
+    return base if base in models else None
 
 
 def _memory_verdict(setting: Setting, memory: Mapping, models: Sequence[str]) -> str:
@@ -276,8 +279,10 @@ def _claims(tables: Mapping[str, Mapping[str, Mapping[int, float]]], models: Seq
     skips = [name for name in SKIP_MODELS if name in models]
     if len(skips) == len(SKIP_MODELS):
         order = ranking(mse, skips)
-        named = " < ".join(f"{SKIP_NAMES[n]} ({SeedStats.of(mse[n]).mean:.1f})" for n in order)
-        held = "yes" if order[0] == "ms-convlstm" else "no"
+        named = " < ".join(
+            f"{SKIP_LABELS[model_entry(n).skip]} ({SeedStats.of(mse[n]).mean:.1f})" for n in order
+        )
+        held = "yes" if model_entry(order[0]).skip == "unet" else "no"
         lines += [
             "",
             "Skip styles (paper, Tables IV-V: UNet best, then UNet3+, full, none), mean MSE "
@@ -352,7 +357,7 @@ def draw_figures(results: str | Path, images: str | Path) -> list[Path]:
     for name in [m for m in STUDY_MODELS if any(r["model"] == m for r in study)]:
         curves = np.array([r["test_mse_per_lead_time"] for r in study if r["model"] == name])
         lead = np.arange(1, curves.shape[1] + 1)
-        style = "--" if not name.startswith("ms-") else "-"
+        style = "-" if model_entry(name).multiscale else "--"
         (line,) = axis.plot(lead, curves.mean(0), style, marker="o", markersize=3, label=name)
         axis.fill_between(lead, curves.min(0), curves.max(0), color=line.get_color(), alpha=0.12)
     axis.plot(lead, blank["mse_per_lead_time"], ":", color="black", label="blank forecast")

@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 from msrnn.models import zoo
-from msrnn.models._registry import canonical_name, get_builder, list_models, register_model
 from msrnn.models.forecaster import Forecaster, ForecastOutput
+from msrnn.models.registry import (
+    ModelEntry,
+    base_of,
+    canonical_name,
+    find_entry,
+    list_aliases,
+    list_models,
+    model_entry,
+    ms_variant_of,
+    register_model,
+)
 from msrnn.models.sampling import (
     ReverseScheduledSampling,
     ScheduledSampling,
@@ -83,12 +93,12 @@ def build_model(
         ):
             raise ValueError(f"{key} must be a positive integer, got {value!r}")
     if weights is None:
-        return get_builder(name)(preset=preset, **overrides)
+        return model_entry(name).builder(preset=preset, **overrides)
     from msrnn.pretrained import architecture, load_pretrained, pretrained_entry
 
     entry = pretrained_entry(name, weights)
     build = architecture(entry, {"preset": preset, **overrides})
-    return load_pretrained(get_builder(name)(**build), entry)
+    return load_pretrained(model_entry(name).builder(**build), entry)
 
 
 __all__ = [
@@ -96,13 +106,19 @@ __all__ = [
     "SKIP_POLICIES",
     "ForecastOutput",
     "Forecaster",
+    "ModelEntry",
     "MultiScaleStack",
     "ReverseScheduledSampling",
     "ScheduledSampling",
     "StackState",
+    "base_of",
     "build_model",
     "canonical_name",
+    "find_entry",
+    "list_aliases",
     "list_models",
+    "model_entry",
+    "ms_variant_of",
     "pyramid_levels",
     "register_model",
     "reverse_sampling_etas",

@@ -26,6 +26,8 @@ from typing import Literal, get_args
 
 SkipPolicy = Literal["none", "unet", "unet3p", "full"]
 SKIP_POLICIES: tuple[str, ...] = get_args(SkipPolicy)
+#: How tables and figures name each policy.
+SKIP_LABELS = {"none": "none", "unet": "UNet", "unet3p": "UNet3+", "full": "full"}
 
 
 def pyramid_levels(num_layers: int, max_level: int | None = None) -> tuple[int, ...]:

@@ -1,7 +1,7 @@
-"""Registered models: every base ConvRNN and its MS variant, as tiny preset functions.
+"""Registered models: every base ConvRNN and its MS variant, one :class:`ModelEntry` each.
 
-Each family is a function that builds the list of cells for a stack; each registered name fixes
-the family, the scale plan and the skip policy. Two presets:
+Each family is a function that builds the list of cells for a stack; each entry of
+:data:`MODELS` fixes the family, the scale plan and the skip policy. Two presets:
 
 * ``"paper"``: the MS-RNN code's architecture, including parameters that it allocates but never
   trains, so the parameter counts equal the paper's Params column: PredRNN++ allocates a Gradient
@@ -16,6 +16,7 @@ Both presets compute the same function for the same trained weights.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Literal
 
 from msrnn.cells.base import RecurrentCell
@@ -30,8 +31,8 @@ from msrnn.cells.predrnn import STLSTMCell
 from msrnn.cells.predrnn_pp import CausalLSTMCell
 from msrnn.cells.predrnn_v2 import DecouplingLoss
 from msrnn.cells.trajgru import TrajGRUCell
-from msrnn.models._registry import register_model
 from msrnn.models.forecaster import Forecaster
+from msrnn.models.registry import ModelEntry, add_entry
 from msrnn.models.scale_plan import SkipPolicy, pyramid_levels
 from msrnn.models.stack import MultiScaleStack
 
@@ -226,49 +227,72 @@ def build_forecaster(
     )
 
 
-def _family(name: str, cells_fn: CellsFn, **fixed) -> None:
-    """Register ``name`` and ``ms-name`` for one cell family."""
-
-    def base(preset: Preset = "paper", **overrides) -> Forecaster:
-        return build_forecaster(cells_fn, multiscale=False, preset=preset, **fixed, **overrides)
-
-    def multiscale(preset: Preset = "paper", **overrides) -> Forecaster:
-        return build_forecaster(cells_fn, multiscale=True, preset=preset, **fixed, **overrides)
-
-    base.__doc__ = f"{name}: the classic single-scale stack (all levels 0)."
-    multiscale.__doc__ = f"MS-{name}: the mirror-pyramid stack with UNet skips."
-    register_model(name)(base)
-    register_model(f"ms-{name}")(multiscale)
-
-
-_family("convlstm", _convlstm_cells)
-_family("predrnn", _predrnn_cells)
-_family("predrnn++", _predrnn_pp_cells)
-_family("predrnn-v2", _predrnn_v2_cells, decoupling=True)
-_family("trajgru", _trajgru_cells)
-_family("mim", _mim_cells)
-_family("motionrnn", _motionrnn_cells)
-_family("cms-lstm", _cmslstm_cells)
-_family("modernn", _modernn_cells)
-_family("mk-lstm", _mklstm_cells)
-_family("preciplstm", _preciplstm_cells)
-
-
-@register_model("ms-lstm")
-def _ms_lstm(preset: Preset = "paper", **overrides) -> Forecaster:
-    """MS-LSTM: the MS-LSTM paper's name for MS-MK-LSTM (the same model as ``ms-mk-lstm``)."""
-    return build_forecaster(_mklstm_cells, multiscale=True, preset=preset, **overrides)
-
-
-def _skip_ablation(policy: SkipPolicy) -> Callable[..., Forecaster]:
-    def build(preset: Preset = "paper", **overrides) -> Forecaster:
-        overrides.setdefault("skip", policy)
-        return build_forecaster(_convlstm_cells, multiscale=True, preset=preset, **overrides)
-
-    build.__doc__ = f"MS-ConvLSTM with the {policy!r} skip policy (paper Tables IV and V)."
-    return build
+def _entries(
+    base: str,
+    multiscale: str,
+    cells_fn: CellsFn,
+    *,
+    title: str,
+    tags: tuple[str, ...] = (),
+    ms_aliases: tuple[str, ...] = (),
+    **fixed,
+) -> tuple[ModelEntry, ModelEntry]:
+    """The single-scale model ``base`` and its mirror-pyramid variant ``multiscale`` (UNet
+    skips) of one cell family; ``fixed`` are build arguments of both (e.g. the decoupling loss)."""
+    return (
+        ModelEntry(
+            base,
+            partial(build_forecaster, cells_fn, multiscale=False, **fixed),
+            family=base,
+            tags=frozenset(tags),
+            summary=f"{title}: the single-scale stack (every level 0)",
+        ),
+        ModelEntry(
+            multiscale,
+            partial(build_forecaster, cells_fn, multiscale=True, skip="unet", **fixed),
+            family=base,
+            multiscale=True,
+            skip="unet",
+            tags=frozenset(tags),
+            aliases=ms_aliases,
+            summary=f"MS-{title}: the mirror-pyramid stack with UNet skips",
+        ),
+    )
 
 
-register_model("ms-convlstm-noskip")(_skip_ablation("none"))
-register_model("ms-convlstm-unet3p")(_skip_ablation("unet3p"))
-register_model("ms-convlstm-full")(_skip_ablation("full"))
+def _skip_ablation(name: str, policy: SkipPolicy, label: str) -> ModelEntry:
+    return ModelEntry(
+        name,
+        partial(build_forecaster, _convlstm_cells, multiscale=True, skip=policy),
+        family="convlstm",
+        multiscale=True,
+        skip=policy,
+        tags=frozenset({"skip-ablation"}),
+        summary=f"MS-ConvLSTM with {label} (the paper's skip ablations, Tables IV and V)",
+    )
+
+
+PAPER = ("paper",)
+#: Every registered model: the eight families the MS-RNN paper wraps, three later MS-RNN-code
+#: families, and MS-ConvLSTM's skip ablations.
+MODELS: tuple[ModelEntry, ...] = (
+    *_entries("convlstm", "ms-convlstm", _convlstm_cells, title="ConvLSTM", tags=PAPER),
+    *_entries("trajgru", "ms-trajgru", _trajgru_cells, title="TrajGRU", tags=PAPER),
+    *_entries("predrnn", "ms-predrnn", _predrnn_cells, title="PredRNN", tags=PAPER),
+    *_entries("predrnn++", "ms-predrnn++", _predrnn_pp_cells, title="PredRNN++", tags=PAPER),
+    *_entries("mim", "ms-mim", _mim_cells, title="MIM", tags=PAPER),
+    *_entries("motionrnn", "ms-motionrnn", _motionrnn_cells, title="MotionRNN", tags=PAPER),
+    *_entries("predrnn-v2", "ms-predrnn-v2", _predrnn_v2_cells, title="PredRNN-V2", tags=PAPER,
+              decoupling=True),
+    *_entries("preciplstm", "ms-preciplstm", _preciplstm_cells, title="PrecipLSTM",
+              tags=PAPER),
+    *_entries("cms-lstm", "ms-cms-lstm", _cmslstm_cells, title="CMS-LSTM"),
+    *_entries("modernn", "ms-modernn", _modernn_cells, title="MoDeRNN"),
+    # "MS-LSTM" is the MS-LSTM paper's name for the same model
+    *_entries("mk-lstm", "ms-mk-lstm", _mklstm_cells, title="MK-LSTM", ms_aliases=("ms-lstm",)),
+    _skip_ablation("ms-convlstm-noskip", "none", "no skips"),
+    _skip_ablation("ms-convlstm-unet3p", "unet3p", "UNet3+ skips"),
+    _skip_ablation("ms-convlstm-full", "full", "full skips"),
+)  # fmt: skip
+for _entry in MODELS:
+    add_entry(_entry)

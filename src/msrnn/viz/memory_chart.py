@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from msrnn.models.registry import find_entry, ms_variant_of
 from msrnn.viz._render import SMALL_FONT_SIZE, fixed_style, new_figure
 
 CHART_SIZE_PX = (560, 420)
@@ -79,7 +80,7 @@ def _draw_points(
     """Circles for base models, stars for MS variants, each named away from its partner."""
     partners = {**pairs, **{ms: base for base, ms in pairs.items()}}
     for name, (memory, error) in scaled.items():
-        star = _canonical(name).startswith("ms-")
+        star = (entry := find_entry(name)) is not None and entry.multiscale
         size = 90 if star else 45
         ax.scatter(memory, error, s=size, marker="*" if star else "o", zorder=3, color=colors[name])
         partner = scaled[partners[name]] if name in partners else (memory, error - 1.0)
@@ -122,17 +123,14 @@ def memory_unit(largest: float) -> tuple[float, str]:
     return 1024.0**power, _UNITS[power]
 
 
-def _canonical(name: str) -> str:
-    return name.lower().replace("_", "-")
-
-
 def _base_to_ms(names: list[str]) -> dict[str, str]:
-    """Base name -> multi-scale name, for each ``X`` / ``ms-X`` pair present in ``names``."""
-    by_canonical = {_canonical(name): name for name in names}
+    """Base name -> multi-scale name, for each model and its registered MS variant both present
+    in ``names`` (names that are not registered models are drawn unpaired)."""
+    present = {entry.name: name for name in names if (entry := find_entry(name)) is not None}
     return {
-        by_canonical[key[3:]]: name
-        for key, name in by_canonical.items()
-        if key.startswith("ms-") and key[3:] in by_canonical
+        name: present[ms]
+        for canonical, name in present.items()
+        if (ms := ms_variant_of(canonical)) in present
     }
 
 
