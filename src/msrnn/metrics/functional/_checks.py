@@ -1,4 +1,5 @@
-"""Input validation shared by the functional metrics (public boundary, rule 9 of STYLE.md)."""
+"""Input validation shared by the functional metrics: inputs are checked once, at the public
+functions, and internal code trusts them."""
 
 from __future__ import annotations
 
