@@ -51,7 +51,7 @@ def build_steps(args: argparse.Namespace) -> tuple[dict[str, TrainingStep], dict
                     name, hidden_channels=args.channels, num_layers=args.layers, patch_size=patch
                 )
                 step = TrainingStep(
-                    model.to_channels_last(channels_last), frames, precision=precision
+                    model.configure(channels_last=channels_last), frames, precision=precision
                 )
                 key = f"{name}/p{patch}/{variant}"
                 if (name, patch) not in flops:

@@ -139,7 +139,7 @@ def time_model(
     inputs = random_frames(shape, device, seed)
     steps, errors, flops = {}, {}, None
     for variant in variants:
-        model = copy.deepcopy(reference).to_channels_last(variant.channels_last)
+        model = copy.deepcopy(reference).configure(channels_last=variant.channels_last)
         try:
             step = TrainingStep(model, inputs, precision=variant.precision)
             if flops is None:

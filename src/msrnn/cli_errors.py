@@ -44,7 +44,7 @@ def one_line(error: BaseException) -> tuple[str, int]:
     if isinstance(error, MemoryError) or "not enough memory" in text or "out of memory" in text:
         return (
             f"out of memory ({_joined(text)}): use a smaller --data.batch_size or frame, "
-            "--model.model_kwargs '{patch_size: 4}' or '{checkpointing: true}'; msrnn profile "
+            "--model.model_kwargs '{patch_size: 4}' or '{recompute: true}'; msrnn profile "
             "--max-size --budget <bytes> finds the largest frame that fits",
             USAGE_STATUS,
         )

@@ -128,8 +128,8 @@ def test_input_validation():
             local_attention(q, q, q, window)
 
 
-def _preciplstm_cells(n, channels, kernel_size, *, preset, fused, window=30):
-    return [PrecipLSTMCell(channels, kernel_size, window=window, fused=fused) for _ in range(n)]
+def _preciplstm_cells(n, channels, kernel_size, *, preset, window=30):
+    return [PrecipLSTMCell(channels, kernel_size, window=window) for _ in range(n)]
 
 
 def test_training_step_saves_a_tenth_of_an_unfold_attention(monkeypatch):

@@ -20,7 +20,7 @@ def _forward_backward(model, frames):
 @pytest.mark.parametrize("name", ["convlstm", "predrnn", "ms-predrnn"])
 def test_channels_last_gives_the_nchw_outputs_and_gradients(name):
     nchw = tiny_model(name, num_layers=4)
-    nhwc = copy.deepcopy(nchw).to_channels_last()
+    nhwc = copy.deepcopy(nchw).configure(channels_last=True)
     frames = torch.rand(2, 5, 1, 16, 16, generator=torch.Generator().manual_seed(0))
     expected, expected_grads = _forward_backward(nchw, frames)
     predictions, grads = _forward_backward(nhwc, frames)
@@ -34,7 +34,7 @@ def test_channels_last_gives_the_nchw_outputs_and_gradients(name):
 
 
 def test_weights_states_and_inputs_of_every_cell_are_channels_last():
-    model = tiny_model("ms-convlstm", num_layers=4).to_channels_last()
+    model = tiny_model("ms-convlstm", num_layers=4, channels_last=True)
     assert model.memory_format is CL
     weights = [p for p in model.parameters() if p.dim() == 4 and p.shape[1] > 1]
     assert weights and all(p.is_contiguous(memory_format=CL) for p in weights)
@@ -56,10 +56,10 @@ def test_switching_back_and_state_dicts_are_layout_free():
     frames = torch.rand(1, 4, 1, 8, 8)
     with torch.no_grad():
         expected = model(frames, input_frames=2).predictions
-        model.to_channels_last()
+        model.configure(channels_last=True)
         fresh = tiny_model("predrnn", num_layers=2, seed=1)
         fresh.load_state_dict(model.state_dict())  # NCHW model, channels-last weights
         assert torch.allclose(fresh(frames, input_frames=2).predictions, expected, atol=1e-5)
-        assert model.to_channels_last(False) is model and model.memory_format is not CL
+        assert model.configure(channels_last=False) is model and model.memory_format is not CL
         assert all(p.is_contiguous() for p in model.parameters())
         assert torch.allclose(model(frames, input_frames=2).predictions, expected, atol=1e-5)

@@ -135,11 +135,11 @@ def _trained(model, frames, **kwargs):
 
 
 @pytest.mark.parametrize("name", ["ms-predrnn-v2", "ms-motionrnn"])
-def test_checkpointing_keeps_outputs_and_gradients_and_saves_memory(name):
+def test_recompute_keeps_outputs_and_gradients_and_saves_memory(name):
     frames = torch.rand(2, 5, 1, 16, 16, generator=torch.Generator().manual_seed(0))
     results = []
-    for checkpointing in (False, True):
-        model = tiny_model(name, num_layers=4, checkpointing=checkpointing)
+    for recompute in (False, True):
+        model = tiny_model(name, num_layers=4, recompute=recompute)
         results.append(_trained(model, frames, input_frames=2))
     (plain, plain_grads, plain_bytes), (ckpt, ckpt_grads, ckpt_bytes) = results
     assert torch.allclose(ckpt, plain, atol=1e-6)
@@ -150,20 +150,20 @@ def test_checkpointing_keeps_outputs_and_gradients_and_saves_memory(name):
 
 
 @pytest.mark.parametrize("segment", [2, 3, 6, 9])
-def test_checkpointed_segments_keep_outputs_and_gradients(segment):
+def test_recomputed_segments_keep_outputs_and_gradients(segment):
     """Segments of several steps (6 steps: even, uneven, whole, longer than the sequence), with
     the scheduled-sampling mask mixing truth and predictions inside a segment and PredRNN-V2's
     decoupling loss collected across segments."""
     frames = torch.rand(2, 7, 1, 16, 16, generator=torch.Generator().manual_seed(0))
     mask = torch.tensor([[1, 1, 0.0, 1, 0, 0], [1, 0, 1, 1, 0, 1]])
     plain = _trained(tiny_model("ms-predrnn-v2", num_layers=3), frames, teacher_forcing=mask)
-    model = tiny_model("ms-predrnn-v2", num_layers=3, checkpointing=segment)
+    model = tiny_model("ms-predrnn-v2", num_layers=3, recompute=segment)
     ckpt = _trained(model, frames, teacher_forcing=mask)
     assert torch.allclose(ckpt[0], plain[0], atol=1e-6)
     assert all(torch.allclose(a, b, atol=1e-5) for a, b in zip(plain[1], ckpt[1], strict=True))
 
 
-def test_checkpointed_segments_keep_only_the_state_at_segment_starts():
+def test_recomputed_segments_keep_only_the_state_at_segment_starts():
     """Saved bytes fall by exactly the states and predictions of the boundaries a longer segment
     skips: 6 steps keep boundaries at t = 1..5 per step, t = 2, 4 by twos, t = 3 by threes (the
     zero state of t = 0 is one shared storage either way)."""
@@ -175,16 +175,23 @@ def test_checkpointed_segments_keep_only_the_state_at_segment_starts():
     boundary += frames[:, 0].nbytes  # the prediction fed to the next segment
     saved = {}
     for segment in (1, 2, 3):
-        model.checkpointing = segment
+        model.configure(recompute=segment)
         saved[segment] = _trained(model, frames, input_frames=2)[2]
     assert saved[1] - saved[2] == 3 * boundary
     assert saved[1] - saved[3] == 4 * boundary
 
 
 @pytest.mark.parametrize("bad", [-1, 1.5, "2", None])
-def test_checkpointing_refuses_what_is_not_a_step_count(bad):
-    with pytest.raises(ValueError, match="checkpointing must be"):
-        tiny_model("convlstm", num_layers=1, checkpointing=bad)
+def test_recompute_refuses_what_is_not_a_step_count(bad):
+    with pytest.raises(ValueError, match="recompute must be"):
+        tiny_model("convlstm", num_layers=1, recompute=bad)
+    with pytest.raises(ValueError, match="recompute must be"):
+        tiny_model("convlstm", num_layers=1).configure(recompute=bad)
+
+
+def test_the_old_checkpointing_name_is_refused_with_the_new_one():
+    with pytest.raises(ValueError, match="checkpointing was renamed recompute"):
+        tiny_model("convlstm", num_layers=1, checkpointing=True)
 
 
 def test_compiled_step_gives_the_same_predictions():
@@ -192,7 +199,7 @@ def test_compiled_step_gives_the_same_predictions():
     frames = torch.rand(1, 4, 1, 8, 8)
     with torch.no_grad():
         expected = model(frames, input_frames=2).predictions
-        model.compile_step(backend="eager")  # the wiring; inductor itself is tested upstream
+        model.configure(compile={"backend": "eager"})  # the wiring; inductor is tested upstream
         compiled = model(frames, input_frames=2).predictions
     assert torch.allclose(compiled, expected, atol=1e-6)
     assert set(model.state_dict()) == set(tiny_model("ms-convlstm", num_layers=2).state_dict())

@@ -99,11 +99,11 @@ def test_options_work_on_the_patched_grid():
         return out.predictions, model.embed.weight.grad
 
     reference, reference_grad = run()
-    for options in ({"checkpointing": 2}, {"checkpointing": True}):
+    for options in ({"recompute": 2}, {"recompute": True}):
         predictions, grad = run(**options)
         torch.testing.assert_close(predictions, reference)
         torch.testing.assert_close(grad, reference_grad)
-    model = tiny_model("ms-convlstm", num_layers=4, patch_size=4).to_channels_last()
+    model = tiny_model("ms-convlstm", num_layers=4, patch_size=4, channels_last=True)
     torch.testing.assert_close(model(frames, teacher_forcing=mask).predictions, reference)
     future = tiny_model("ms-convlstm", num_layers=4, patch_size=4).forecast(frames[:, :3], 4)
     assert future.shape == (2, 4, 1, 32, 32)

@@ -84,7 +84,7 @@ def test_architecture_overrides_are_refused_runtime_ones_accepted(toy_root):
         build_model("ms-convlstm", "clean", weights="toy")
     frames = torch.rand(2, 6, 1, 16, 16)
     plain = build_model("ms-convlstm", weights="toy", hidden_channels=4)
-    fused = build_model("ms-convlstm", weights="toy", fused=True, checkpointing=True)
+    fused = build_model("ms-convlstm", weights="toy", fused=True, recompute=True)
     torch.testing.assert_close(
         fused(frames, input_frames=3).predictions, plain(frames, input_frames=3).predictions
     )

@@ -53,7 +53,7 @@ def test_max_size_command(capsys):
     assert "largest frame" in text and "within 8.00 MiB" in text and "paper Eq. 2" in text
 
 
-def test_checkpointing_and_unfused_flags_reach_the_model(tmp_path):
+def test_recompute_and_unfused_flags_reach_the_model(tmp_path):
     def saved(*flags):
         out = tmp_path / f"p{len(list(tmp_path.iterdir()))}.json"
         argv = ["--model", "convlstm", *TINY, "--frames", "6", "--size", "8", "--device", "meta"]
@@ -64,11 +64,11 @@ def test_checkpointing_and_unfused_flags_reach_the_model(tmp_path):
     (name, fused), (_, unfused), (checkpointed_name, checkpointed), (by_twos_name, by_twos) = (
         saved(),
         saved("--unfused"),
-        saved("--checkpointing"),
-        saved("--checkpointing", "2"),
+        saved("--recompute"),
+        saved("--recompute", "2"),
     )
-    assert "checkpointing=True" in checkpointed_name and "checkpointing" not in name
-    assert "checkpointing=2" in by_twos_name
+    assert "recompute=True" in checkpointed_name and "recompute" not in name
+    assert "recompute=2" in by_twos_name
     assert unfused > fused  # the plain formulation keeps one more map per step
     assert checkpointed * 2 < fused  # only the checkpoint inputs are kept
     assert by_twos < checkpointed  # only every other step's state

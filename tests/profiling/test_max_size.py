@@ -91,15 +91,15 @@ def test_linear_law_bytes_at():
 @pytest.mark.parametrize("segment", [1, 2])
 def test_checkpointed_measure_adds_the_one_recomputed_segment(monkeypatch, segment):
     plain = tiny_model("ms-convlstm", num_layers=3).to("meta")
-    checkpointed = tiny_model("ms-convlstm", num_layers=3, checkpointing=segment).to("meta")
+    checkpointed = tiny_model("ms-convlstm", num_layers=3, recompute=segment).to("meta")
     full = training_memory_measure(plain, batch=2, frames=6)(16)
     cheap = training_memory_measure(checkpointed, batch=2, frames=6)(16)
-    assert checkpointed.checkpointing == segment  # restored after the segment's measurement
+    assert checkpointed.runtime.recompute == segment  # restored after the segment's measurement
     with max_size.dry_run_context(torch.device("meta")):
         recomputed = recomputed_segment_bytes(checkpointed, (16, 16), batch=2, frames=6)
-        checkpointed.checkpointing = 1
+        checkpointed.configure(recompute=1)
         one_step = recomputed_segment_bytes(checkpointed, (16, 16), batch=2, frames=6)
-        checkpointed.checkpointing = segment
+        checkpointed.configure(recompute=segment)
     monkeypatch.setattr(max_size, "recomputed_segment_bytes", lambda *args, **kwargs: 0)
     inputs_only = training_memory_measure(checkpointed, batch=2, frames=6)(16)
     assert cheap == inputs_only + recomputed

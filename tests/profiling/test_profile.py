@@ -47,19 +47,19 @@ def test_checkpointed_profile_by_hand(one_layer_convlstm):
     prediction error; backward recomputes two steps at a time, what a 3-frame step saves."""
     setup = RunSetup(size=(H, W), batch=B, frames=T, repeats=1, warmup=0)
     torch.manual_seed(0)
-    model = tiny_model("convlstm", hidden_channels=C, num_layers=1, checkpointing=2)
+    model = tiny_model("convlstm", hidden_channels=C, num_layers=1, recompute=2)
     profile = profile_training(model, setup)
     kept = T * FRAME + B * STEPS * 4 + HIDDEN_MAP + FRAME + 2 * HIDDEN_MAP + STEPS * FRAME
-    assert profile.activation_bytes == kept and profile.checkpointing == 2
+    assert profile.activation_bytes == kept and profile.recompute == 2
     torch.manual_seed(0)
     plain = tiny_model("convlstm", hidden_channels=C, num_layers=1)
     two_steps = profile_training(plain, RunSetup(size=(H, W), batch=B, frames=3, repeats=1))
     assert profile.recomputed_bytes == two_steps.activation_bytes
     assert profile.total_bytes == profile.state.total + kept + profile.recomputed_bytes
-    assert one_layer_convlstm.recomputed_bytes == 0 and one_layer_convlstm.checkpointing == 0
+    assert one_layer_convlstm.recomputed_bytes == 0 and one_layer_convlstm.recompute == 0
     report = format_profile(profile)
-    assert "recomputes one checkpointed segment (2 steps)" in report
-    assert "without checkpointing" in report and "measured / law" not in report
+    assert "recomputes one segment (2 steps)" in report
+    assert "without recomputation" in report and "measured / law" not in report
     assert "recomputed" not in format_profile(one_layer_convlstm)
 
 

@@ -1,8 +1,8 @@
 import pytest
 import torch
 
+from msrnn.losses import frame_sum_loss
 from msrnn.profiling.step import TrainingStep, check_precision
-from msrnn.training.losses import frame_sum_loss
 from tests.conftest import tiny_model
 
 

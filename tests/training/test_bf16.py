@@ -44,7 +44,7 @@ def test_gate_arithmetic_runs_in_bf16_under_autocast(name):
     ("name", "channels_last"), [("convlstm", True), ("ms-predrnn-v2", False), ("mim", True)]
 )
 def test_bf16_mixed_step_has_finite_loss_and_gradients(name, channels_last):
-    model = tiny_model(name, num_layers=2).to_channels_last(channels_last)
+    model = tiny_model(name, num_layers=2, channels_last=channels_last)
     frames = torch.rand(2, 4, 1, 8, 8, generator=torch.Generator().manual_seed(0))
     step = TrainingStep(model, frames, precision="bf16-mixed")
     loss = step.loss()

@@ -6,7 +6,9 @@ import abc
 from typing import Any, ClassVar, NamedTuple
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
+
+from msrnn.layers.fusable import Fusable
 
 
 class CellOutput(NamedTuple):
@@ -27,7 +29,7 @@ class CellOutput(NamedTuple):
     aux: dict[str, Tensor] | None = None
 
 
-class RecurrentCell(nn.Module, abc.ABC):
+class RecurrentCell(Fusable, abc.ABC):
     """Base class of the convolutional recurrent cells.
 
     A cell maps its input ``x`` (``(B, channels, h, w)``, the output of the layer below on this
@@ -40,15 +42,16 @@ class RecurrentCell(nn.Module, abc.ABC):
     * ``min_grid``: smallest grid side the cell accepts (the stack derives the smallest frame).
 
     Subclasses define ``init_state`` and ``forward(x, state, *, memory=None, diagonal=None)``.
-    The state is a ``NamedTuple`` whose first field ``h`` is the hidden state.
+    The state is a ``NamedTuple`` whose first field ``h`` is the hidden state. ``fused`` picks the
+    fast path or the plain oracle of the cell's maths (:class:`~msrnn.layers.fusable.Fusable`).
     """
 
     uses_memory: ClassVar[bool] = False
     uses_diagonal: ClassVar[bool] = False
     min_grid: ClassVar[int] = 1
 
-    def __init__(self, channels: int, kernel_size: int) -> None:
-        super().__init__()
+    def __init__(self, channels: int, kernel_size: int, *, fused: bool = False) -> None:
+        super().__init__(fused=fused)
         if channels < 1:
             raise ValueError(f"channels must be positive, got {channels}")
         if kernel_size < 1 or kernel_size % 2 == 0:

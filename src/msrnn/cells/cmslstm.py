@@ -218,7 +218,7 @@ class CMSLSTMCell(RecurrentCell):
         scales: Sequence[int] = (1, 2, 4),
         fused: bool = False,
     ) -> None:
-        super().__init__(channels, kernel_size)
+        super().__init__(channels, kernel_size, fused=fused)
         c, k = channels, kernel_size
         self.context = ContextBlock(c, (k,), iterations=iterations)
         self.lstm = ConvLSTMCell(c, k, fused=fused)

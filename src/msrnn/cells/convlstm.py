@@ -39,7 +39,7 @@ class ConvLSTMCell(RecurrentCell):
         fused: evaluate :math:`W_x * X + W_h * H` as one convolution and the gate arithmetic as
             one autograd function with an analytic backward pass
             (:func:`~msrnn.layers.lstm_pointwise.convlstm_pointwise`): the same result, fewer
-            temporaries and one saved map less per step. ``gates.fused`` holds the switch.
+            temporaries and one saved map less per step. ``fused`` holds the switch.
 
     Shape:
         ``x``: ``(B, C, h, w)``; state tensors ``(B, C, h, w)``; output ``hidden`` ``(B, C, h, w)``.
@@ -48,7 +48,7 @@ class ConvLSTMCell(RecurrentCell):
     """
 
     def __init__(self, channels: int, kernel_size: int = 3, *, fused: bool = False) -> None:
-        super().__init__(channels, kernel_size)
+        super().__init__(channels, kernel_size, fused=fused)
         self.gates = SummedConv2d([channels, channels], 4 * channels, kernel_size, fused=fused)
 
     def init_state(
@@ -65,5 +65,5 @@ class ConvLSTMCell(RecurrentCell):
         memory: Tensor | None = None,
         diagonal: Tensor | None = None,
     ) -> CellOutput:
-        h, c = convlstm_pointwise(self.gates(x, state.h), state.c, fused=self.gates.fused)
+        h, c = convlstm_pointwise(self.gates(x, state.h), state.c, fused=self.fused)
         return CellOutput(h, ConvLSTMState(h, c))

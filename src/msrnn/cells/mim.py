@@ -10,6 +10,7 @@ from torch import Tensor, nn
 from msrnn.cells.base import CellOutput, RecurrentCell
 from msrnn.cells.predrnn import STLSTMCell
 from msrnn.layers import SummedConv2d
+from msrnn.layers.fusable import Fusable
 from msrnn.layers.gates import conv2d_of_concatenation
 from msrnn.layers.lstm_pointwise import lstm_update, stlstm_output
 
@@ -36,7 +37,7 @@ class MIMStep(NamedTuple):
     gate: Tensor
 
 
-class NonStationaryBlock(nn.Module):
+class NonStationaryBlock(Fusable):
     r"""MIM-N: an LSTM on the temporal difference :math:`\Delta` of the layer below.
 
     .. math::
@@ -48,17 +49,17 @@ class NonStationaryBlock(nn.Module):
     """
 
     def __init__(self, channels: int, kernel_size: int, *, fused: bool = False) -> None:
-        super().__init__()
+        super().__init__(fused=fused)
         c, k = channels, kernel_size
         self.gates = SummedConv2d([c, c], 3 * c, k, fused=fused)
         self.output_gate = SummedConv2d([c, c], c, k, fused=fused)
 
     def forward(self, delta: Tensor, n: Tensor) -> tuple[Tensor, Tensor]:
-        n = lstm_update(self.gates(delta, n), n, fused=self.gates.fused)[0]
+        n = lstm_update(self.gates(delta, n), n, fused=self.fused)[0]
         return torch.sigmoid(self.output_gate(delta, n)) * torch.tanh(n), n
 
 
-class StationaryBlock(nn.Module):
+class StationaryBlock(Fusable):
     r"""MIM-S: an LSTM driven by MIM-N's output :math:`D_t` and the previous cell state.
 
     .. math::
@@ -70,14 +71,14 @@ class StationaryBlock(nn.Module):
     """
 
     def __init__(self, channels: int, kernel_size: int, *, fused: bool = False) -> None:
-        super().__init__()
+        super().__init__(fused=fused)
         c, k = channels, kernel_size
         self.gates = SummedConv2d([c, c], 4 * c, k, fused=fused)
         self.output_gate = nn.Conv2d(c, c, k, padding=k // 2)
 
     def forward(self, d: Tensor, c: Tensor, s: Tensor) -> tuple[Tensor, Tensor]:
         ifg, o = self.gates(d, c).split([3 * s.shape[1], s.shape[1]], dim=1)
-        fused = self.gates.fused
+        fused = self.fused
         s = lstm_update(ifg, s, fused=fused)[0]
         return stlstm_output(o, self.output_gate(s), s, fused=fused), s
 
@@ -115,7 +116,7 @@ class MIMCell(RecurrentCell):
         fused: evaluate each sum of two convolutions, and :math:`W_1 * [C_t, M_t]`, as one
             convolution and the LSTM updates of :math:`M`, :math:`N` and :math:`S` and MIM-S's
             output through :mod:`msrnn.layers.lstm_pointwise`: the same result, fewer
-            temporaries, two saved maps less per step. ``lstm.gates.fused`` holds the switch.
+            temporaries, two saved maps less per step. ``lstm.fused`` holds the switch.
 
     Raises:
         ValueError: for an unknown ``blocks`` mode, or when ``forward`` gets no memory.
@@ -143,7 +144,7 @@ class MIMCell(RecurrentCell):
         blocks: BlocksMode = "active",
         fused: bool = False,
     ) -> None:
-        super().__init__(channels, kernel_size)
+        super().__init__(channels, kernel_size, fused=fused)
         if blocks not in ("active", "dormant", "none"):
             raise ValueError(f"blocks must be 'active', 'dormant' or 'none', got {blocks!r}")
         self.blocks = blocks
@@ -205,7 +206,7 @@ def _memory_and_output(
 
     Returns :math:`(H_t, M_t, o)`.
     """
-    fused = lstm.gates.fused
+    fused = lstm.fused
     m = lstm_update(lstm.memory_gates(x, memory), memory, fused=fused)[0]
     o = torch.sigmoid(o + lstm.output_gate(c, m))
     z = conv2d_of_concatenation(lstm.fuse, (c, m), fused=fused)

@@ -69,7 +69,7 @@ class MKLSTMCell(RecurrentCell):
         large_kernel_size: int = 5,
         fused: bool = False,
     ) -> None:
-        super().__init__(channels, kernel_size)
+        super().__init__(channels, kernel_size, fused=fused)
         if large_kernel_size < 1 or large_kernel_size % 2 == 0:
             raise ValueError(
                 f"large_kernel_size must be a positive odd number, got {large_kernel_size}"
@@ -96,7 +96,7 @@ class MKLSTMCell(RecurrentCell):
         memory: Tensor | None = None,
         diagonal: Tensor | None = None,
     ) -> CellOutput:
-        fused = self.small_gates.fused
+        fused = self.fused
         c_small, o_small = _branch(self.small_gates(x, state.h), state.c_small, fused=fused)
         c_large, o_large = _branch(self.large_gates(x, state.h), state.c_large, fused=fused)
         o = o_small + o_large + self.small_output(c_small) + self.large_output(c_large)

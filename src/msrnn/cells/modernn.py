@@ -137,7 +137,7 @@ class MoDeRNNCell(RecurrentCell):
         iterations: int = 5,
         fused: bool = False,
     ) -> None:
-        super().__init__(channels, kernel_size)
+        super().__init__(channels, kernel_size, fused=fused)
         self.context = ContextBlock(channels, detail_kernel_sizes, iterations=iterations)
         self.lstm = ConvLSTMCell(channels, kernel_size, fused=fused)
 

@@ -10,6 +10,7 @@ from torch import Tensor, nn
 
 from msrnn.cells.base import CellOutput, RecurrentCell
 from msrnn.cells.mim import BlocksMode, MIMCell, MIMState
+from msrnn.layers.fusable import Fusable
 from msrnn.layers.gates import conv2d_of_concatenation
 from msrnn.layers.warp import multi_warp
 
@@ -31,7 +32,7 @@ class MotionRNNState(NamedTuple):
     d: Tensor | None
 
 
-class MotionGRU(nn.Module):
+class MotionGRU(Fusable):
     r"""MotionGRU: per-pixel motion filters learnt as :math:`K = k^2` flow fields.
 
     "MotionRNN: A Flexible Model for Video Prediction with Spacetime-Varying Motions", Wu et al.,
@@ -78,8 +79,7 @@ class MotionGRU(nn.Module):
     def __init__(
         self, channels: int, *, motion_kernel: int = 3, alpha: float = 0.5, fused: bool = False
     ) -> None:
-        super().__init__()
-        self.fused = fused
+        super().__init__(fused=fused)
         if motion_kernel < 1:
             raise ValueError(f"motion_kernel must be a positive integer, got {motion_kernel}")
         width = max(1, channels // 4)
@@ -175,7 +175,7 @@ class MotionRNNCell(RecurrentCell):
         alpha: float = 0.5,
         fused: bool = False,
     ) -> None:
-        super().__init__(channels, kernel_size)
+        super().__init__(channels, kernel_size, fused=fused)
         if motion not in ("active", "dormant", "none"):
             raise ValueError(f"motion must be 'active', 'dormant' or 'none', got {motion!r}")
         self.motion = motion

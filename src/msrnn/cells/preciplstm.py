@@ -69,7 +69,7 @@ class PrecipLSTMCell(RecurrentCell):
             as one convolution and the four state updates and the output through
             :mod:`msrnn.layers.lstm_pointwise`: the same result, fewer temporaries, and four
             saved maps less per step (:math:`W_1` keeps its four inputs, not their
-            concatenation). ``gates.fused`` holds the switch.
+            concatenation). ``fused`` holds the switch.
 
     Raises:
         ValueError, TypeError: for an invalid window.
@@ -93,7 +93,7 @@ class PrecipLSTMCell(RecurrentCell):
         window: Window = 30,
         fused: bool = False,
     ) -> None:
-        super().__init__(channels, kernel_size)
+        super().__init__(channels, kernel_size, fused=fused)
         c, k = channels, kernel_size
         self.attention = LocalAttention(c, window)
         self.attention_out = nn.Conv2d(c, c, k, padding=k // 2)
@@ -121,7 +121,7 @@ class PrecipLSTMCell(RecurrentCell):
         if memory is None:
             raise ValueError(f"{type(self).__name__} needs the zigzag memory M, got None")
         attended = x + self.attention_out(self.attention(x))
-        fused = self.gates.fused
+        fused = self.fused
         ifg, o = self.gates(attended, state.h).split([3 * self.channels, self.channels], dim=1)
         c, _ = lstm_update(ifg, state.c, fused=fused)
         m, _ = lstm_update(self.memory_gates(attended, memory), memory, fused=fused)

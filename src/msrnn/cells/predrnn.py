@@ -49,7 +49,7 @@ class STLSTMCell(RecurrentCell):
         fused: evaluate each sum of two convolutions, and :math:`W_1 * [C_t, M_t]`, as one
             convolution that saves no concatenation, and the gate arithmetic as autograd
             functions with analytic backward passes (:mod:`msrnn.layers.lstm_pointwise`): the
-            same result, fewer temporaries and two saved maps less per step. ``gates.fused``
+            same result, fewer temporaries and two saved maps less per step. ``fused``
             switches the gate arithmetic and the ``1x1`` convolution.
         return_increments: also return the increments used by PredRNN-V2's decoupling loss.
 
@@ -70,7 +70,7 @@ class STLSTMCell(RecurrentCell):
         fused: bool = False,
         return_increments: bool = False,
     ) -> None:
-        super().__init__(channels, kernel_size)
+        super().__init__(channels, kernel_size, fused=fused)
         c, k = channels, kernel_size
         self.return_increments = return_increments
         self.gates = SummedConv2d([c, c], 4 * c, k, fused=fused)
@@ -94,7 +94,7 @@ class STLSTMCell(RecurrentCell):
     ) -> CellOutput:
         if memory is None:
             raise ValueError(f"{type(self).__name__} needs the zigzag memory M, got None")
-        fused, increment = self.gates.fused, self.return_increments
+        fused, increment = self.fused, self.return_increments
         ifg, o = self.gates(x, state.h).split([3 * self.channels, self.channels], dim=1)
         c, delta_c = lstm_update(ifg, state.c, increment=increment, fused=fused)
         m, delta_m = lstm_update(

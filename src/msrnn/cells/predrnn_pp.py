@@ -97,12 +97,11 @@ class CausalLSTMCell(RecurrentCell):
         highway: HighwayMode = "none",
         fused: bool = False,
     ) -> None:
-        super().__init__(channels, kernel_size)
+        super().__init__(channels, kernel_size, fused=fused)
         if highway not in ("active", "dormant", "none"):
             raise ValueError(f"highway must be 'active', 'dormant' or 'none', got {highway!r}")
         c, k = channels, kernel_size
         self.highway = highway
-        self.fused = fused
         self.cell_gates = nn.Conv2d(3 * c, 3 * c, k, padding=k // 2)
         self.memory_gates = nn.Conv2d(3 * c, 3 * c, k, padding=k // 2)
         self.memory_transform = nn.Conv2d(c, c, kernel_size=1)

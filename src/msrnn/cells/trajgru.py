@@ -89,7 +89,7 @@ class TrajGRUCell(RecurrentCell):
         flow_kernel_size: int = 5,
         fused: bool = False,
     ) -> None:
-        super().__init__(channels, kernel_size)
+        super().__init__(channels, kernel_size, fused=fused)
         if links < 1:
             raise ValueError(f"links must be at least 1, got {links}")
         if flow_channels < 1:

@@ -85,7 +85,7 @@ def train_entry(
     arguments = [*extra, "--trainer.precision", precision]
     start = time.perf_counter()
     result, tested = train_and_test(run, config, runs_root, arguments)
-    net = tested.model.net.float().to_channels_last(False)
+    net = tested.model.net.float().configure(channels_last=False)
     hparams = tested.model.hparams
     build = {
         "preset": hparams.preset,

@@ -128,5 +128,5 @@ A weights file whose bytes differ from its recorded SHA-256 is refused as corrup
 entry; a file whose tensors do not fit the model names the first mismatching tensors with the
 expected and found shapes; overrides that would change the trained architecture (another
 `hidden_channels`, say) are refused, naming the trained value. Runtime options (`fused`,
-`checkpointing`, `input_frames`) are free.
+`recompute`, `channels_last`, `compile`, `precision`, `input_frames`) are free.
 """

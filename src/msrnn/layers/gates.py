@@ -11,6 +11,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.autograd.function import once_differentiable
 
+from msrnn.layers.fusable import Fusable
+
 
 def summed_conv2d(
     inputs: Sequence[Tensor], weight: Tensor, bias: Tensor, *, padding: int
@@ -126,7 +128,7 @@ class _SummedConv(torch.autograd.Function):
         return grad_weight, grad_bias, None, *grad_inputs
 
 
-class SummedConv2d(nn.Module):
+class SummedConv2d(Fusable):
     r"""Sum of same-shaped 2-D convolutions, one per input: :math:`y = \sum_i (W_i * x_i + b_i)`.
 
     Recurrent cells compute gate pre-activations such as :math:`W_x * X_t + W_h * H_{t-1}`, where
@@ -164,7 +166,7 @@ class SummedConv2d(nn.Module):
         *,
         fused: bool = False,
     ) -> None:
-        super().__init__()
+        super().__init__(fused=fused)
         if kernel_size % 2 != 1:
             raise ValueError(f"kernel_size must be odd to keep the frame size, got {kernel_size}")
         if not in_channels:
@@ -173,7 +175,6 @@ class SummedConv2d(nn.Module):
         self.out_channels = out_channels
         self.kernel_size = kernel_size
         self.padding = kernel_size // 2
-        self.fused = fused
         total = sum(self.in_channels)
         self.weight = nn.Parameter(torch.empty(out_channels, total, kernel_size, kernel_size))
         self.bias = nn.Parameter(torch.empty(len(self.in_channels), out_channels))

@@ -15,6 +15,7 @@ from msrnn.models.registry import (
     ms_variant_of,
     register_model,
 )
+from msrnn.models.runtime import RUNTIME_OPTIONS, RuntimeOptions
 from msrnn.models.sampling import (
     ReverseScheduledSampling,
     ScheduledSampling,
@@ -24,20 +25,21 @@ from msrnn.models.sampling import (
 from msrnn.models.scale_plan import SKIP_POLICIES, pyramid_levels, skip_sources
 from msrnn.models.stack import MultiScaleStack, StackState
 
-OVERRIDES: tuple[str, ...] = (
+#: Build arguments that fix the architecture (what trained weights depend on).
+ARCHITECTURE_OVERRIDES: tuple[str, ...] = (
     "hidden_channels",
     "num_layers",
     "kernel_size",
     "in_channels",
     "levels",
     "skip",
-    "input_frames",
-    "fused",
     "adapter_bias",
     "cell_kwargs",
-    "checkpointing",
     "patch_size",
 )
+#: Everything ``build_model`` accepts: the architecture, the default number of observed frames
+#: and the runtime options (:mod:`msrnn.models.runtime`).
+OVERRIDES: tuple[str, ...] = (*ARCHITECTURE_OVERRIDES, "input_frames", *RUNTIME_OPTIONS)
 
 
 #: Overrides that count something and must be positive integers.
@@ -58,14 +60,15 @@ def build_model(
         weights: the name of shipped trained weights, e.g. ``"moving-mnist"`` (see
             ``msrnn zoo`` or :func:`msrnn.list_pretrained`): the model is built the way those
             weights were trained and loaded with them. Overrides may then only change how it
-            runs (``fused``, ``checkpointing``, ``input_frames``) or repeat trained values.
+            runs (the runtime options and ``input_frames``) or repeat trained values.
         **overrides: any of ``hidden_channels``, ``num_layers``, ``kernel_size``,
             ``in_channels``, ``levels`` (scale plan), ``skip`` (``none | unet | unet3p | full``),
-            ``input_frames``, ``fused``, ``adapter_bias`` (PredRNN-V2 only), ``cell_kwargs``
-            (extra arguments of the cells, e.g. ``{"window": 9}`` for PrecipLSTM),
-            ``checkpointing`` (recompute each time step in backward: less memory; an integer
-            ``k``: segments of ``k`` steps), ``patch_size`` (fold ``p x p`` patches into
-            channels: the stack runs on an ``H/p x W/p`` grid).
+            ``input_frames``, ``adapter_bias`` (PredRNN-V2 only), ``cell_kwargs`` (extra
+            arguments of the cells, e.g. ``{"window": 9}`` for PrecipLSTM), ``patch_size``
+            (fold ``p x p`` patches into channels: the stack runs on an ``H/p x W/p`` grid), and
+            the runtime options ``fused``, ``recompute``, ``channels_last``, ``compile``,
+            ``precision`` (:mod:`msrnn.models.runtime`; later changes go through
+            :meth:`Forecaster.configure`).
 
     Returns:
         The :class:`Forecaster`.
@@ -84,6 +87,11 @@ def build_model(
     if not isinstance(name, str):
         raise ValueError(f"model name must be a string such as 'ms-convlstm', got {name!r}")
     unknown = sorted(set(overrides) - set(OVERRIDES))
+    if "checkpointing" in unknown:
+        raise ValueError(
+            "checkpointing was renamed recompute (activation recomputation over time; msrnn "
+            "keeps 'checkpoint' for saved files): use recompute=True or recompute=K"
+        )
     if unknown:
         raise ValueError(f"unknown override(s) {unknown}; allowed: {', '.join(OVERRIDES)}")
     for key in COUNTS:
@@ -102,13 +110,16 @@ def build_model(
 
 
 __all__ = [
+    "ARCHITECTURE_OVERRIDES",
     "OVERRIDES",
+    "RUNTIME_OPTIONS",
     "SKIP_POLICIES",
     "ForecastOutput",
     "Forecaster",
     "ModelEntry",
     "MultiScaleStack",
     "ReverseScheduledSampling",
+    "RuntimeOptions",
     "ScheduledSampling",
     "StackState",
     "base_of",

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import operator
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -13,6 +14,8 @@ from torch.utils._pytree import tree_flatten, tree_map, tree_unflatten
 from torch.utils.checkpoint import checkpoint
 
 from msrnn.cells.predrnn_v2 import DecouplingLoss
+from msrnn.layers.fusable import is_fused, set_fused
+from msrnn.models.runtime import AUTOCAST_DTYPES, RuntimeOptions
 from msrnn.models.stack import MultiScaleStack, StackState, StepOutput
 
 
@@ -59,22 +62,20 @@ class Forecaster(nn.Module):
 
     Under autocast (e.g. Lightning's ``precision="bf16-mixed"``) the initial state is created in
     the autocast dtype, so the gate arithmetic of every step runs in that dtype instead of being
-    promoted to float32 by a float32 state. :meth:`to_channels_last` switches the whole recurrence
-    to the ``torch.channels_last`` memory format (NHWC convolutions, same results).
+    promoted to float32 by a float32 state.
+
+    **Runtime options** (fused gates, activation recomputation over time, channels-last, compiled
+    step, precision; :mod:`msrnn.models.runtime`) are set with :meth:`configure` and read from
+    :attr:`runtime`; they change neither parameters nor results. With recomputation in segments
+    of ``k`` steps, per-step state ``S``, per-step activations ``A`` and ``R`` steps, the training
+    peak is about :math:`\lceil R/k \rceil S + k A`, smallest near :math:`k = \sqrt{R S / A}`;
+    every step runs forward twice whatever ``k``.
 
     Args:
         stack: the recurrent stack.
         in_channels: image channels :math:`C_{img}`.
         input_frames: number of observed frames used by default (10 in the paper's setting).
         decoupling: PredRNN-V2's decoupling loss; then every cell must return increments.
-        checkpointing: activation checkpointing over time. ``False``/``0``: off. ``True``/``1``:
-            every time step is recomputed in the backward pass instead of storing its
-            activations, so training keeps only the inputs and states between steps. An integer
-            ``k >= 2`` checkpoints segments of ``k`` steps: only the state at each segment's start
-            is kept, and backward recomputes one segment at a time. With per-step state ``S``,
-            per-step activations ``A`` and ``R`` steps the peak is about
-            :math:`\lceil R/k \rceil S + k A`, smallest near :math:`k = \sqrt{R S / A}`;
-            every step runs forward twice whatever ``k``.
         patch_size: side :math:`p` of the square patches folded into channels (1: none).
 
     Shape:
@@ -88,7 +89,6 @@ class Forecaster(nn.Module):
         in_channels: int = 1,
         input_frames: int = 10,
         decoupling: DecouplingLoss | None = None,
-        checkpointing: bool | int = False,
         patch_size: int = 1,
     ) -> None:
         super().__init__()
@@ -106,42 +106,56 @@ class Forecaster(nn.Module):
         self.stack = stack
         self.readout = nn.Conv2d(stack.channels, patched, kernel_size=1)
         self.decoupling = decoupling
-        self.checkpointing = checkpointing
-        self.memory_format = torch.contiguous_format
-        self._compiled_step = None
+        self._runtime = RuntimeOptions(fused=is_fused(stack))
+        self._compiled_step: Callable[..., Any] | None = None
 
     @property
-    def checkpointing(self) -> int:
-        """Time steps per checkpointed segment (0: no activation checkpointing)."""
-        return self._checkpoint_steps
+    def runtime(self) -> RuntimeOptions:
+        """The runtime options in force (see :mod:`msrnn.models.runtime`)."""
+        return self._runtime
 
-    @checkpointing.setter
-    def checkpointing(self, steps: bool | int) -> None:
-        try:
-            count = operator.index(steps)
-        except TypeError:
-            count = -1
-        if count < 0:
-            raise ValueError(
-                "checkpointing must be False/True or a number of time steps per segment "
-                f"(0, 1, 2, ...), got {steps!r}"
-            )
-        self._checkpoint_steps = count
+    @property
+    def memory_format(self) -> torch.memory_format:
+        """``torch.channels_last`` when the ``channels_last`` option is on, else contiguous."""
+        return torch.channels_last if self._runtime.channels_last else torch.contiguous_format
 
-    def to_channels_last(self, enabled: bool = True) -> Forecaster:
-        """Run in the ``torch.channels_last`` memory format (``enabled=False``: back to NCHW).
+    def configure(self, **options: Any) -> Forecaster:
+        """Set runtime options: ``fused``, ``recompute``, ``channels_last``, ``compile``,
+        ``precision`` (see :mod:`msrnn.models.runtime`); the others stay as they are.
 
-        The 4-D parameters (convolution weights) are converted in place, and every step keeps its
-        embedded input and its recurrent state channels-last, so the convolutions run as NHWC
-        kernels (oneDNN on CPUs, cuDNN's NHWC path on GPUs) without a layout conversion per call.
-        Shapes, parameter names and results (up to float rounding) do not change; frames and
-        predictions stay ``(B, T, C, H, W)`` tensors of the usual layout.
+        * ``fused`` is set on every :class:`~msrnn.layers.fusable.Fusable` layer and cell.
+        * ``channels_last`` converts the 4-D parameters in place, and every step keeps its
+          embedded input and recurrent state channels-last, so the convolutions run as NHWC
+          kernels (oneDNN on CPUs, cuDNN's NHWC path on GPUs) without a conversion per call;
+          frames and predictions stay ``(B, T, C, H, W)`` tensors of the usual layout.
+        * ``compile`` compiles one time step (``True``, or a mapping of :func:`torch.compile`
+          options); ``False`` drops the compiled step.
 
         Returns:
             ``self``.
+
+        Raises:
+            ValueError: for an unknown option or a value outside its range.
+
+        Example:
+            >>> import msrnn
+            >>> model = msrnn.build_model("ms-convlstm", hidden_channels=8, num_layers=4)
+            >>> model.configure(recompute=2, channels_last=True).runtime.recompute
+            2
         """
-        self.memory_format = torch.channels_last if enabled else torch.contiguous_format
-        return self.to(memory_format=self.memory_format)
+        runtime = self._runtime.replace(**options)
+        if "fused" in options:
+            set_fused(self, runtime.fused)
+        if "channels_last" in options:
+            self._runtime = runtime  # memory_format reads it
+            self.to(memory_format=self.memory_format)
+        if "compile" in options:
+            compile_options = dict(runtime.compile) if not isinstance(runtime.compile, bool) else {}
+            self._compiled_step = (
+                torch.compile(self._step, **compile_options) if runtime.compile else None
+            )
+        self._runtime = runtime
+        return self
 
     def forward(
         self,
@@ -227,20 +241,33 @@ class Forecaster(nn.Module):
     def _unroll(
         self, frames: Tensor, steps: int, *, truth_steps: int, mask: Tensor | None
     ) -> ForecastOutput:
+        with self._autocast(frames.device.type):
+            return self._unroll_in_context(frames, steps, truth_steps=truth_steps, mask=mask)
+
+    def _autocast(self, device_type: str) -> contextlib.AbstractContextManager:
+        """Autocast to the ``precision`` option's dtype; nothing when it is ``None``."""
+        if self._runtime.precision is None:
+            return contextlib.nullcontext()
+        return torch.autocast(device_type, dtype=AUTOCAST_DTYPES[self._runtime.precision])
+
+    def _unroll_in_context(
+        self, frames: Tensor, steps: int, *, truth_steps: int, mask: Tensor | None
+    ) -> ForecastOutput:
         frames = self._to_patches(frames)
         state = self._initial_state(frames)
-        checkpointed = bool(self.checkpointing) and torch.is_grad_enabled()
-        length = self.checkpointing if checkpointed else steps  # steps per segment
+        recompute = self._runtime.recompute
+        segmented = bool(recompute) and torch.is_grad_enabled()
+        length = recompute if segmented else steps  # steps per segment
         predictions: list[Tensor] = []
         terms: list[Tensor] = []
         prediction = None
         for start in range(0, steps, length):
             times = range(start, min(start + length, steps))
             inputs = (times, frames, mask, truth_steps, prediction, state)
-            if checkpointed:
-                new, state, new_terms = self._checkpointed_steps(*inputs)
+            if segmented:
+                new, state, new_terms = self._recomputed_steps(*inputs)
             else:
-                new, state, new_terms = self._steps(self._compiled_step or self._step, *inputs)
+                new, state, new_terms = self._steps(*inputs)
             predictions += new
             terms += new_terms
             prediction = predictions[-1]
@@ -270,7 +297,6 @@ class Forecaster(nn.Module):
 
     def _steps(
         self,
-        step_fn: Callable[[Tensor, StackState], tuple[Tensor, StackState, Tensor | None]],
         times: range,
         frames: Tensor,
         mask: Tensor | None,
@@ -278,9 +304,10 @@ class Forecaster(nn.Module):
         prediction: Tensor | None,
         state: StackState,
     ) -> tuple[list[Tensor], StackState, list[Tensor]]:
-        """Run the time steps ``times`` with ``step_fn``: their predictions, the state after them
-        and their decoupling terms. Step ``t`` is fed :math:`X_t` while ``t < truth_steps``, then
-        the previous ``prediction`` (mixed with :math:`X_t` by ``mask`` when one is given)."""
+        """Run the time steps ``times`` (the compiled step if ``compile`` is on): their
+        predictions, the state after them and their decoupling terms. Step ``t`` is fed
+        :math:`X_t` while ``t < truth_steps``, then the previous ``prediction`` (mixed with
+        :math:`X_t` by ``mask`` when one is given)."""
         predictions: list[Tensor] = []
         terms: list[Tensor] = []
         for t in times:
@@ -291,7 +318,7 @@ class Forecaster(nn.Module):
             else:
                 m = mask[:, t].view(-1, 1, 1, 1)
                 x = m * frames[:, t] + (1 - m) * prediction
-            prediction, state, term = step_fn(x, state)
+            prediction, state, term = (self._compiled_step or self._step)(x, state)
             predictions.append(prediction)
             if term is not None:
                 terms.append(term)
@@ -316,14 +343,6 @@ class Forecaster(nn.Module):
             return leaf.contiguous(memory_format=self.memory_format)
         return leaf
 
-    def compile_step(self, **options) -> None:
-        """Compile one time step with :func:`torch.compile` (opt-in; ``options`` go to it).
-
-        Only the step is compiled, not the loop over time, so compilation cost does not grow with
-        the sequence length and the parameters and state-dict keys are unchanged.
-        """
-        self._compiled_step = torch.compile(self._step, **options)
-
     def _step(self, x: Tensor, state: StackState) -> tuple[Tensor, StackState, Tensor | None]:
         """One time step: next-frame prediction, new state, decoupling term (or None)."""
         embedded = self.embed(x).contiguous(memory_format=self.memory_format)
@@ -331,7 +350,7 @@ class Forecaster(nn.Module):
         term = self._decoupling_step(step) if self.decoupling is not None else None
         return self.readout(step.hidden), step.state, term
 
-    def _checkpointed_steps(
+    def _recomputed_steps(
         self,
         times: range,
         frames: Tensor,
@@ -340,7 +359,8 @@ class Forecaster(nn.Module):
         prediction: Tensor | None,
         state: StackState,
     ) -> tuple[list[Tensor], StackState, list[Tensor]]:
-        """:meth:`_steps` as one checkpointed segment.
+        """:meth:`_steps` as one segment recomputed in backward (:func:`~torch.utils.checkpoint.
+        checkpoint`).
 
         The state's tensors are passed as separate arguments (not inside the nested tuple) so that
         the checkpoint saves them like any other input: they, the previous prediction and the
@@ -350,7 +370,7 @@ class Forecaster(nn.Module):
 
         def run(frames: Tensor, mask: Tensor | None, prediction: Tensor | None, *leaves):
             state = tree_unflatten(list(leaves), spec)
-            return self._steps(self._step, times, frames, mask, truth_steps, prediction, state)
+            return self._steps(times, frames, mask, truth_steps, prediction, state)
 
         return checkpoint(run, frames, mask, prediction, *leaves, use_reentrant=False)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Literal
+from typing import Any, Literal
 
 from msrnn.cells.base import RecurrentCell
 from msrnn.cells.cmslstm import CMSLSTMCell
@@ -39,33 +39,24 @@ from msrnn.models.stack import MultiScaleStack
 Preset = Literal["paper", "clean"]
 PRESETS: tuple[str, ...] = ("paper", "clean")
 CellsFn = Callable[..., list[RecurrentCell]]
-# A family function: (num_layers, channels, kernel_size, *, preset, fused, **cell_kwargs) -> cells
+# A family function: (num_layers, channels, kernel_size, *, preset, **cell_kwargs) -> cells
 
 
-def _convlstm_cells(
-    n: int, channels: int, kernel_size: int, *, preset: Preset, fused: bool, **cell_kwargs
-):
-    return [ConvLSTMCell(channels, kernel_size, fused=fused, **cell_kwargs) for _ in range(n)]
+def _convlstm_cells(n: int, channels: int, kernel_size: int, *, preset: Preset, **cell_kwargs):
+    return [ConvLSTMCell(channels, kernel_size, **cell_kwargs) for _ in range(n)]
 
 
-def _predrnn_cells(
-    n: int, channels: int, kernel_size: int, *, preset: Preset, fused: bool, **cell_kwargs
-):
-    return [STLSTMCell(channels, kernel_size, fused=fused, **cell_kwargs) for _ in range(n)]
+def _predrnn_cells(n: int, channels: int, kernel_size: int, *, preset: Preset, **cell_kwargs):
+    return [STLSTMCell(channels, kernel_size, **cell_kwargs) for _ in range(n)]
 
 
-def _predrnn_v2_cells(
-    n: int, channels: int, kernel_size: int, *, preset: Preset, fused: bool, **cell_kwargs
-):
+def _predrnn_v2_cells(n: int, channels: int, kernel_size: int, *, preset: Preset, **cell_kwargs):
     return [
-        STLSTMCell(channels, kernel_size, fused=fused, return_increments=True, **cell_kwargs)
-        for _ in range(n)
+        STLSTMCell(channels, kernel_size, return_increments=True, **cell_kwargs) for _ in range(n)
     ]
 
 
-def _predrnn_pp_cells(
-    n: int, channels: int, kernel_size: int, *, preset: Preset, fused: bool, **cell_kwargs
-):
+def _predrnn_pp_cells(n: int, channels: int, kernel_size: int, *, preset: Preset, **cell_kwargs):
     # The GHU sits between layers 0 and 1 and is fused into layer 1 (paper, Sec. III-A).
     unused = "dormant" if preset == "paper" else "none"
     return [
@@ -73,37 +64,28 @@ def _predrnn_pp_cells(
             channels,
             kernel_size,
             highway="active" if i == 1 else unused,
-            fused=fused,
             **cell_kwargs,
         )
         for i in range(n)
     ]
 
 
-def _trajgru_cells(
-    n: int, channels: int, kernel_size: int, *, preset: Preset, fused: bool, **cell_kwargs
-):
+def _trajgru_cells(n: int, channels: int, kernel_size: int, *, preset: Preset, **cell_kwargs):
     # Both presets: the first release's flow network (32 channels, 5x5, L = 10) gives the
     # paper's 2.11M and has no dead parameters.
-    return [TrajGRUCell(channels, kernel_size, fused=fused, **cell_kwargs) for _ in range(n)]
+    return [TrajGRUCell(channels, kernel_size, **cell_kwargs) for _ in range(n)]
 
 
-def _mim_cells(
-    n: int, channels: int, kernel_size: int, *, preset: Preset, fused: bool, **cell_kwargs
-):
+def _mim_cells(n: int, channels: int, kernel_size: int, *, preset: Preset, **cell_kwargs):
     # Layer 0 has no diagonal input: it runs as an ST-LSTM.
     first = "dormant" if preset == "paper" else "none"
     return [
-        MIMCell(
-            channels, kernel_size, blocks=first if i == 0 else "active", fused=fused, **cell_kwargs
-        )
+        MIMCell(channels, kernel_size, blocks=first if i == 0 else "active", **cell_kwargs)
         for i in range(n)
     ]
 
 
-def _motionrnn_cells(
-    n: int, channels: int, kernel_size: int, *, preset: Preset, fused: bool, **cell_kwargs
-):
+def _motionrnn_cells(n: int, channels: int, kernel_size: int, *, preset: Preset, **cell_kwargs):
     # MIM as above; every layer but the top one has a MotionGRU and the motion highway.
     unused = "dormant" if preset == "paper" else "none"
     return [
@@ -112,43 +94,32 @@ def _motionrnn_cells(
             kernel_size,
             blocks=unused if i == 0 else "active",
             motion=unused if i == n - 1 else "active",
-            fused=fused,
             **cell_kwargs,
         )
         for i in range(n)
     ]
 
 
-def _cmslstm_cells(
-    n: int, channels: int, kernel_size: int, *, preset: Preset, fused: bool, **cell_kwargs
-):
-    return [CMSLSTMCell(channels, kernel_size, fused=fused, **cell_kwargs) for _ in range(n)]
+def _cmslstm_cells(n: int, channels: int, kernel_size: int, *, preset: Preset, **cell_kwargs):
+    return [CMSLSTMCell(channels, kernel_size, **cell_kwargs) for _ in range(n)]
 
 
-def _modernn_cells(
-    n: int, channels: int, kernel_size: int, *, preset: Preset, fused: bool, **cell_kwargs
-):
-    return [MoDeRNNCell(channels, kernel_size, fused=fused, **cell_kwargs) for _ in range(n)]
+def _modernn_cells(n: int, channels: int, kernel_size: int, *, preset: Preset, **cell_kwargs):
+    return [MoDeRNNCell(channels, kernel_size, **cell_kwargs) for _ in range(n)]
 
 
-def _mklstm_cells(
-    n: int, channels: int, kernel_size: int, *, preset: Preset, fused: bool, **cell_kwargs
-):
+def _mklstm_cells(n: int, channels: int, kernel_size: int, *, preset: Preset, **cell_kwargs):
     # Branch kernels 3 and 5 in the paper setting (k and k + 2).
     return [
-        MKLSTMCell(
-            channels, kernel_size, large_kernel_size=kernel_size + 2, fused=fused, **cell_kwargs
-        )
+        MKLSTMCell(channels, kernel_size, large_kernel_size=kernel_size + 2, **cell_kwargs)
         for _ in range(n)
     ]
 
 
-def _preciplstm_cells(
-    n: int, channels: int, kernel_size: int, *, preset: Preset, fused: bool, **cell_kwargs
-):
+def _preciplstm_cells(n: int, channels: int, kernel_size: int, *, preset: Preset, **cell_kwargs):
     # Every parameter is trained: "paper" and "clean" are the same architecture. The local
     # attention window defaults to 30 (cell_kwargs={"window": K} changes it).
-    return [PrecipLSTMCell(channels, kernel_size, fused=fused, **cell_kwargs) for _ in range(n)]
+    return [PrecipLSTMCell(channels, kernel_size, **cell_kwargs) for _ in range(n)]
 
 
 def build_forecaster(
@@ -163,17 +134,16 @@ def build_forecaster(
     in_channels: int = 1,
     levels: Sequence[int] | None = None,
     input_frames: int = 10,
-    fused: bool = True,
     decoupling: bool = False,
     adapter_bias: bool | None = None,
     cell_kwargs: dict | None = None,
-    checkpointing: bool | int = False,
     patch_size: int = 1,
+    **runtime: Any,
 ) -> Forecaster:
     """Assemble a forecaster from a cell family and the framework's hyper-parameters.
 
     Args:
-        cells_fn: family function ``(n, channels, kernel_size, *, preset, fused) -> cells``.
+        cells_fn: family function ``(n, channels, kernel_size, *, preset, **cell_kwargs) -> cells``.
         multiscale: default plan: the mirror pyramid (True) or all zeros (False).
         skip: skip policy (see :mod:`msrnn.models.scale_plan`).
         preset: ``"paper"`` or ``"clean"`` (see the module docstring).
@@ -183,18 +153,15 @@ def build_forecaster(
         in_channels: image channels.
         levels: explicit scale plan, one level per layer (overrides ``multiscale``).
         input_frames: default number of observed frames.
-        fused: fuse gate convolutions over several inputs into one call, and run ConvLSTM's and
-            ST-LSTM's gate arithmetic as hand-differentiated functions (the same maths; faster
-            and less memory). ``False`` is the plain autograd formulation, the test oracle.
         decoupling: add PredRNN-V2's decoupling loss with one shared adapter.
         adapter_bias: give that adapter a bias (default yes, as the MS-RNN code does); only
             models with the decoupling loss have the adapter.
         cell_kwargs: extra keyword arguments of the family's cells (e.g. ``{"window": 9}`` for
             PrecipLSTM's local attention, ``{"links": 13}`` for TrajGRU).
-        checkpointing: recompute each time step in the backward pass (less memory, more time);
-            an integer ``k`` checkpoints segments of ``k`` steps (see :class:`Forecaster`).
         patch_size: fold ``p x p`` patches of each frame into channels, so the stack runs on a
             grid ``p`` times smaller per side (see :class:`Forecaster`); 1: no patching.
+        **runtime: runtime options (:mod:`msrnn.models.runtime`), applied with
+            :meth:`Forecaster.configure`; ``fused`` defaults to on (the fast path).
 
     Raises:
         ValueError: for an unknown preset or inconsistent depth and plan.
@@ -212,9 +179,7 @@ def build_forecaster(
         raise ValueError(f"num_layers must be at least 1, got {num_layers}")
     if levels is None:
         levels = pyramid_levels(num_layers) if multiscale else (0,) * num_layers
-    cells = cells_fn(
-        num_layers, hidden_channels, kernel_size, preset=preset, fused=fused, **(cell_kwargs or {})
-    )
+    cells = cells_fn(num_layers, hidden_channels, kernel_size, preset=preset, **(cell_kwargs or {}))
     stack = MultiScaleStack(cells, levels=levels, skip=skip)
     loss = DecouplingLoss(hidden_channels, bias=adapter_bias is not False) if decoupling else None
     return Forecaster(
@@ -222,9 +187,8 @@ def build_forecaster(
         in_channels=in_channels,
         input_frames=input_frames,
         decoupling=loss,
-        checkpointing=checkpointing,
         patch_size=patch_size,
-    )
+    ).configure(**{"fused": True, **runtime})
 
 
 def _entries(

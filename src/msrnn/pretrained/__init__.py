@@ -23,8 +23,10 @@ from typing import Any
 import torch
 from torch import nn
 
+from msrnn.models.runtime import RUNTIME_OPTIONS
+
 #: Overrides that change how a trained forecaster runs, not what it computes.
-RUNTIME_OVERRIDES: tuple[str, ...] = ("fused", "checkpointing", "input_frames")
+RUNTIME_OVERRIDES: tuple[str, ...] = (*RUNTIME_OPTIONS, "input_frames")
 
 
 def weights_root() -> Path:

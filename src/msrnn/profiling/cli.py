@@ -68,12 +68,12 @@ def add_profile_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="run the model in the channels-last (NHWC) memory format",
     )
     parser.add_argument(
-        "--checkpointing",
+        "--recompute",
         nargs="?",
         const=True,
         type=int,
         metavar="K",
-        help="activation checkpointing: recompute each time step in backward (or segments of K "
+        help="activation recomputation: recompute each time step in backward (or segments of K "
         "steps: only the state at each segment's start is kept)",
     )
     parser.add_argument(
@@ -103,8 +103,8 @@ def _model_spec(args: argparse.Namespace) -> tuple[ModelSpec, ConfigDefaults]:
             overrides[key] = getattr(args, key)
     if args.input_frames is not None:
         overrides["input_frames"] = args.input_frames
-    if args.checkpointing is not None:
-        overrides["checkpointing"] = args.checkpointing
+    if args.recompute is not None:
+        overrides["recompute"] = args.recompute
     if args.unfused:
         overrides["fused"] = False
     return ModelSpec(spec.name, args.preset or spec.preset, overrides), defaults
@@ -168,7 +168,7 @@ def run_profile(args: argparse.Namespace) -> int:
         if args.size:
             print("note: --max-size searches square frames; --size is ignored")
         report = find_max_size(
-            lambda: spec.build().to_channels_last(setup.channels_last),
+            lambda: spec.build().configure(channels_last=setup.channels_last),
             parse_bytes(args.budget),
             batch=setup.batch,
             frames=setup.frames,

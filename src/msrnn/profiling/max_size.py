@@ -128,7 +128,7 @@ def training_memory_measure(
     On CUDA it is the allocator's peak reserved memory over a training step (after one step
     that creates the Adam state). Elsewhere it is the training total: parameters + gradients +
     Adam state + the unique storages saved for backward, plus, for a model with activation
-    checkpointing, the activations of the one segment that backward recomputes at a time; on
+    recomputation, the activations of the one segment that backward recomputes at a time; on
     ``meta`` (a dry run) no memory is used, so any size can be measured.
 
     Args:

@@ -30,7 +30,7 @@ class RunSetup:
         frames: sequence length ``T`` (``T - 1`` unrolled steps).
         precision: ``"32"`` or ``"bf16-mixed"``.
         channels_last: run the model in the ``torch.channels_last`` memory format
-            (:meth:`msrnn.Forecaster.to_channels_last`).
+            (the forecaster's ``channels_last`` runtime option).
         repeats: timed steps (the median is reported).
         warmup: untimed steps before them, after the instrumented first step.
         seed: seed of the random frames.
@@ -74,9 +74,9 @@ class Profile:
         trained_params: parameters that received a gradient.
         flops: FLOPs of one training step (forward and backward).
         activation_bytes: unique storages saved for backward during the forward pass.
-        checkpointing: time steps per checkpointed segment (0: no activation checkpointing).
-        recomputed_bytes: with activation checkpointing, the activations of the one segment
-            that backward recomputes and holds at a time (0 without checkpointing).
+        recompute: time steps per recomputed segment (0: no activation recomputation).
+        recomputed_bytes: with recomputation, the activations of the one segment that backward
+            recomputes and holds at a time (0 without).
         state: parameter, gradient and Adam-state bytes.
         law: the paper's law (Eq. 3-5) for this model and input.
         timing: seconds of the timed steps (``None`` on ``meta``).
@@ -92,7 +92,7 @@ class Profile:
     trained_params: int
     flops: int
     activation_bytes: int
-    checkpointing: int
+    recompute: int
     recomputed_bytes: int
     state: StateBytes
     law: ActivationLaw
@@ -103,7 +103,7 @@ class Profile:
     @property
     def total_bytes(self) -> int:
         """Measured training total: parameters + gradients + Adam moments + activations (plus,
-        with checkpointing, the one recomputed segment: the peak of the backward pass)."""
+        with recomputation, the one recomputed segment: the peak of the backward pass)."""
         return self.state.total + self.activation_bytes + self.recomputed_bytes
 
     @property
@@ -113,7 +113,7 @@ class Profile:
 
     @property
     def law_ratio(self) -> float:
-        """Measured activation bytes over the law's prediction (the law has no checkpointing)."""
+        """Measured activation bytes over the law's prediction (the law has no recomputation)."""
         return self.activation_bytes / self.law.predicted_bytes
 
     @property
@@ -168,33 +168,33 @@ def recomputed_segment_bytes(
     frames: int,
     precision: Precision = "32",
 ) -> int:
-    """Activations of the one checkpointed segment that backward recomputes and holds at a time.
+    """Activations of the one segment that backward recomputes and holds at a time.
 
-    With ``model.checkpointing = k`` a training step keeps only the checkpoint inputs after its
-    forward pass; backward then re-runs one segment of ``min(k, T - 1)`` time steps and holds its
-    activations on top of them. They are counted as the saved bytes of a sequence of that many
-    steps without checkpointing (on ``meta``, inside
-    :func:`~msrnn.profiling.dry_run.meta_checks_pass`). 0 for a model without checkpointing.
+    With the runtime option ``recompute = k`` a training step keeps only each segment's inputs
+    after its forward pass; backward then re-runs one segment of ``min(k, T - 1)`` time steps and
+    holds its activations on top of them. They are counted as the saved bytes of a sequence of
+    that many steps without recomputation (on ``meta``, inside
+    :func:`~msrnn.profiling.dry_run.meta_checks_pass`). 0 for a model without recomputation.
 
     Args:
-        model: the forecaster (its ``checkpointing`` is restored afterwards).
+        model: the forecaster (its ``recompute`` option is restored afterwards).
         size: frame ``(H, W)``.
         batch: sequences per batch.
         frames: sequence length ``T`` of the checkpointed step.
         precision: ``"32"`` or ``"bf16-mixed"``.
     """
-    segment = model.checkpointing
+    segment = model.runtime.recompute
     if not segment:
         return 0
     device = next(model.parameters()).device
     steps = min(segment, frames - 1)
     shape = (batch, steps + 1, model.in_channels, *size)
-    model.checkpointing = False
+    model.configure(recompute=0)
     try:
         step = TrainingStep(model, random_frames(shape, device, 0), precision=precision)
         _, saved = activation_counter(device)(step.loss)
     finally:
-        model.checkpointing = segment
+        model.configure(recompute=segment)
     return saved
 
 
@@ -229,7 +229,7 @@ def profile_training(
     device = next(model.parameters()).device
     shape = (setup.batch, setup.frames, model.in_channels, *setup.size)
     frames = random_frames(shape, device, setup.seed)
-    model.to_channels_last(setup.channels_last)
+    model.configure(channels_last=setup.channels_last)
     model.train()
     step = TrainingStep(model, frames, precision=setup.precision, forward_kwargs=forward_kwargs)
     count = activation_counter(device)
@@ -258,7 +258,7 @@ def profile_training(
         trained_params=trained,
         flops=flops,
         activation_bytes=saved,
-        checkpointing=model.checkpointing,
+        recompute=model.runtime.recompute,
         recomputed_bytes=recomputed,
         state=step.state_bytes(),
         law=law,

@@ -96,8 +96,8 @@ def format_profile(profile: Profile) -> str:
             "  paper law",
             f"{format_bytes(law.predicted_bytes)} (Eq. 3-5, U = {law.mean_units:.2f}"
             + (
-                "; without checkpointing)"
-                if profile.checkpointing
+                "; without recomputation)"
+                if profile.recompute
                 else f"; measured / law = {profile.law_ratio:.3f})"
             ),
         ),
@@ -139,15 +139,15 @@ def format_profile(profile: Profile) -> str:
 
 
 def _recomputed_row(profile: Profile) -> list[tuple[str, str]]:
-    """The checkpointed segment that backward recomputes, for a model with checkpointing."""
+    """The segment that backward recomputes, for a model with the ``recompute`` option."""
     if not profile.recomputed_bytes:
         return []
-    steps = min(profile.checkpointing, profile.setup.frames - 1)
+    steps = min(profile.recompute, profile.setup.frames - 1)
     return [
         (
             "  recomputed",
             f"{format_bytes(profile.recomputed_bytes)} held by backward while it recomputes one "
-            f"checkpointed segment ({steps} step{'s' if steps > 1 else ''})",
+            f"segment ({steps} step{'s' if steps > 1 else ''})",
         )
     ]
 

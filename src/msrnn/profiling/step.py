@@ -10,6 +10,7 @@ from typing import Any, Literal, get_args
 import torch
 from torch import Tensor
 
+from msrnn.losses import frame_sum_loss
 from msrnn.models import Forecaster
 
 Precision = Literal["32", "bf16-mixed"]
@@ -54,7 +55,7 @@ class TrainingStep:
     r"""Forward with teacher forcing, the paper's loss, backward and an Adam step.
 
     The loss is the L1+L2 per-frame-sum loss over all ``T-1`` next-frame predictions
-    (:func:`msrnn.training.losses.frame_sum_loss`) plus ``decoupling_weight`` times PredRNN-V2's
+    (:func:`msrnn.losses.frame_sum_loss`) plus ``decoupling_weight`` times PredRNN-V2's
     decoupling term, as :class:`msrnn.training.ForecastSystem` trains. Every step feeds the true
     frame at all ``T-1`` steps through a teacher-forcing mask, as training does at the start of
     scheduled sampling; the graph (and so memory and time) does not depend on the mask's values.
@@ -67,7 +68,7 @@ class TrainingStep:
         precision: ``"32"`` or ``"bf16-mixed"`` (autocast around forward and loss).
         decoupling_weight: weight of the decoupling term (models that have one).
         forward_kwargs: extra keyword arguments of ``model(frames, ...)`` (e.g. a future
-            checkpointing switch); they override the teacher-forcing mask when they name it.
+            recompute switch); they override the teacher-forcing mask when they name it.
 
     Raises:
         ValueError: for an unknown precision.
@@ -97,10 +98,6 @@ class TrainingStep:
 
     def loss(self) -> Tensor:
         """Release the gradients, then run forward and loss; returns the loss."""
-        # NOTE: imported here because msrnn.training imports Lightning, which `msrnn profile
-        # --help` and the other commands that import this module should not wait for.
-        from msrnn.training.losses import frame_sum_loss
-
         self.optimizer.zero_grad(set_to_none=True)
         with autocast(self.precision, self.frames.device):
             out = self.model(self.frames, **self.forward_kwargs)

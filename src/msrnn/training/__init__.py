@@ -1,8 +1,8 @@
 """Training and evaluation with Lightning: the system, data modules and the command line."""
 
+from msrnn.losses import frame_sum_loss
 from msrnn.training.datamodule import SequenceDataModule
 from msrnn.training.datamodules import ArrayDataModule, MovingMNISTDataModule
-from msrnn.training.losses import frame_sum_loss
 from msrnn.training.paper_data_radar import (
     DWDDataModule,
     HKO7DataModule,

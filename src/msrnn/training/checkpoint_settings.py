@@ -5,7 +5,7 @@ A command given a checkpoint uses the checkpoint's *architecture* (the weights f
 and, when ``fit`` resumes, its *training* settings (the optimiser and schedule states were made
 with them). A setting the command asks for explicitly (anything but the argument's default) that
 contradicts the checkpoint is refused with both values named, never silently dropped. Runtime
-settings (the test protocol, compile, channels-last, the fused/checkpointing
+settings (the test protocol, compile, channels-last, the fused/recompute
 switches of ``model_kwargs``) are the command's own.
 """
 

@@ -10,6 +10,7 @@ import torch
 from lightning.pytorch.utilities import rank_zero_info
 from torch import Tensor
 
+from msrnn.losses import LOSSES, LossName, frame_sum_loss
 from msrnn.metrics import BASELINES, MetricSuite, build_metric_suite
 from msrnn.metrics.protocol import Protocol
 from msrnn.models import (
@@ -19,7 +20,6 @@ from msrnn.models import (
     reverse_sampling_etas,
     scheduled_sampling_eta,
 )
-from msrnn.training.losses import LOSSES, LossName, frame_sum_loss
 from msrnn.training.reporting import format_table, write_figures, write_metrics
 from msrnn.training.run_dir import fresh_subdir
 from msrnn.training.schedules import LR_SCHEDULES, LRSchedule, lr_factor
@@ -56,7 +56,7 @@ class ForecastSystem(L.LightningModule):
         warmup_steps: optimiser steps of a linear learning-rate warm-up (0: none).
         loss: ``"l1+l2"`` (paper), ``"l2"`` or ``"l1"``.
         l1_weight: weight of the L1 term in ``"l1+l2"`` (paper: 1; see
-            :func:`msrnn.training.losses.frame_sum_loss` for what a smaller one does).
+            :func:`msrnn.losses.frame_sum_loss` for what a smaller one does).
         decoupling_weight: weight of PredRNN-V2's decoupling term.
         sampling: ``"auto"`` (reverse for models with a decoupling loss, else scheduled),
             ``"scheduled"``, ``"reverse"`` or ``"none"`` (always feed true frames while training).
@@ -67,7 +67,8 @@ class ForecastSystem(L.LightningModule):
             only) or ``"paper"`` (all ``T-1`` outputs, as the official code).
         compile: compile the forecaster's time step with ``torch.compile`` (opt-in).
         channels_last: run the forecaster in the ``torch.channels_last`` memory format
-            (:meth:`msrnn.Forecaster.to_channels_last`: NHWC convolutions, same results).
+            (NHWC convolutions, same results). Both are runtime options of the forecaster
+            (:meth:`msrnn.Forecaster.configure`), as is ``recompute``, given in ``model_kwargs``.
 
     Mixed precision is the trainer's ``precision`` (e.g. ``"bf16-mixed"``): under autocast the
     forecaster keeps its recurrent state in bf16, so the gates run in bf16; metrics always score
@@ -122,7 +123,7 @@ class ForecastSystem(L.LightningModule):
             **(model_kwargs or {}),
         )
         if channels_last:
-            self.net.to_channels_last()
+            self.net.configure(channels_last=True)
         self.input_frames = input_frames
         self.output_frames = output_frames
         self.loss_kind = loss
@@ -138,8 +139,8 @@ class ForecastSystem(L.LightningModule):
         self._sample: dict[str, Any] | None = None
 
     def setup(self, stage: str) -> None:
-        if self.hparams.compile and self.net._compiled_step is None:
-            self.net.compile_step()
+        if self.hparams.compile and not self.net.runtime.compile:
+            self.net.configure(compile=True)
 
     # ----------------------------------------------------------------- training
     def configure_optimizers(self) -> dict[str, Any]:

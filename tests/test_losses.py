@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from msrnn.training.losses import frame_sum_loss
+from msrnn.losses import frame_sum_loss
 
 
 def test_frame_sums_then_mean_over_frames_and_samples():
@@ -33,3 +33,13 @@ def test_bad_loss_arguments():
         frame_sum_loss(x, x, "huber")
     with pytest.raises(ValueError, match="differ"):
         frame_sum_loss(x, x[:, :1])
+
+
+def test_the_loss_imports_without_lightning():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, msrnn.losses; assert not any(m.startswith('lightning') for m in sys.modules)"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

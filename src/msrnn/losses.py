@@ -1,4 +1,4 @@
-"""Training criteria on ``(B, T, C, H, W)`` predictions."""
+"""Training criteria on ``(B, T, C, H, W)`` predictions (plain PyTorch: no Lightning needed)."""
 
 from __future__ import annotations
 
