@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from msrnn.data.digits import EMBEDDED_IMAGES, EMBEDDED_LABELS
-from msrnn.data.idx import read_idx, write_idx
+from msrnn.data.moving_mnist.digits import EMBEDDED_IMAGES, EMBEDDED_LABELS
+from msrnn.data.moving_mnist.idx import read_idx, write_idx
 
 NOTICE_NAME = "mnist_5k-NOTICE.txt"
 NOTICE = """\

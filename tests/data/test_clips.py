@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from msrnn.data import split_bounds
-from msrnn.data._clips import window_index
+from msrnn.data.windows import window_index
 
 
 def windows(lengths, **kwargs):

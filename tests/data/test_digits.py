@@ -60,7 +60,7 @@ def test_errors(tmp_path):
         digit_pool("train", mnist_train=train)
     with pytest.raises(ValueError, match="pass the \\*-images-idx3-ubyte file, not the labels"):
         digit_pool("test", mnist_train=train, mnist_test=labels)
-    with pytest.raises(ValueError, match="split must be 'train', 'val' or 'test', got 'dev'"):
+    with pytest.raises(ValueError, match="split must be one of 'train', 'val', 'test', got 'dev'"):
         digit_pool("dev")
     with pytest.raises(FileNotFoundError, match="missing-images"):
         digit_pool("test", mnist_train=train, mnist_test=tmp_path / "missing-images")

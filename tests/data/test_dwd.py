@@ -9,8 +9,6 @@ import h5py
 import numpy as np
 import pytest
 
-from msrnn.data._radar_frames import rain_to_pixels, write_png_gray
-from msrnn.data._radolan import parse_header
 from msrnn.data.dwd import (
     RYDL,
     DWDPngFrames,
@@ -20,6 +18,9 @@ from msrnn.data.dwd import (
     write_radolan,
     write_rydl,
 )
+from msrnn.data.dwd.radolan import parse_header
+from msrnn.data.radar.encoding import rain_to_pixels
+from msrnn.data.radar.png import write_png_gray
 from msrnn.data.synthetic_radar import SyntheticRain, write_synthetic_archive
 from msrnn.radar import radar_convention, rain_thresholds_to_pixels
 
@@ -125,19 +126,23 @@ def radolan_folder(tmp_path):
 
 
 def test_radolan_folder_splits_by_year_crops_and_fills_no_data(radolan_folder):
-    sizes = {s: len(RadolanFolder(radolan_folder, s, seq_len=4)) for s in ("train", "val", "test")}
+    sizes = {
+        s: len(RadolanFolder(radolan_folder, split=s, seq_len=4)) for s in ("train", "val", "test")
+    }
     assert sizes == {"train": 2, "val": 1, "test": 1}
-    data = RadolanFolder(radolan_folder, "test", seq_len=2, frame_step=2, crop=(2, 1, 6, 8), size=4)
+    data = RadolanFolder(
+        radolan_folder, split="test", seq_len=2, frame_step=2, crop=(2, 1, 6, 8), size=4
+    )
     assert data[0].shape == (2, 1, 4, 4) and data.name == "dwd-ry"
     assert data.window_times(0)[1] - data.window_times(0)[0] == 2 * FIVE_MINUTES
     path = radolan_folder / radolan_filename("RY", datetime(2016, 1, 1, 0, 5))
     nodata = np.zeros((10, 10), bool)
     nodata[0] = True
     write_radolan(path, np.ones((10, 10)), time=datetime(2016, 1, 1, 0, 5), nodata=nodata)
-    frame = RadolanFolder(radolan_folder, "test", seq_len=4, size=None)[0][1, 0]
+    frame = RadolanFolder(radolan_folder, split="test", seq_len=4, size=None)[0][1, 0]
     assert (frame[0] == 0).all() and (frame[1:] == DWD.rain_to_pixel(12.0)).all()
     with pytest.raises(ValueError, match="missing='zero'"):
-        RadolanFolder(radolan_folder, "test", seq_len=4, missing="raise")[0]
+        RadolanFolder(radolan_folder, split="test", seq_len=4, missing="raise")[0]
 
 
 def test_radolan_folder_errors(radolan_folder, tmp_path):
@@ -147,9 +152,9 @@ def test_radolan_folder_errors(radolan_folder, tmp_path):
         RadolanFolder(radolan_folder, product="RW")
     wrong = radolan_folder / radolan_filename("RY", datetime(2016, 1, 1, 0, 10))
     wrong.rename(radolan_folder / radolan_filename("RY", datetime(2016, 1, 1, 0, 11)))
-    assert len(RadolanFolder(radolan_folder, "test", seq_len=2, stride=1)) == 1
+    assert len(RadolanFolder(radolan_folder, split="test", seq_len=2, stride=1)) == 1
     with pytest.raises(ValueError, match="differs from the file name"):
-        RadolanFolder(radolan_folder, "test", seq_len=1, stride=1)[2]
+        RadolanFolder(radolan_folder, split="test", seq_len=1, stride=1)[2]
     write_radolan(radolan_folder / radolan_filename("RW", TIME), np.ones((10, 10)), time=TIME)
     with pytest.raises(ValueError, match="choose one with product="):
         RadolanFolder(radolan_folder)
@@ -158,7 +163,7 @@ def test_radolan_folder_errors(radolan_folder, tmp_path):
             radolan_folder, product="RY", years={"train": (2014, 2015), "val": (2015, 2015)}
         )
     with pytest.raises(ValueError, match="no frames in 2020"):
-        RadolanFolder(radolan_folder, "test", product="RY", years={"test": (2020, 2021)})
+        RadolanFolder(radolan_folder, split="test", product="RY", years={"test": (2020, 2021)})
 
 
 # --------------------------------------------------------------------------------------- RYDL
@@ -174,15 +179,15 @@ def steps(start: str, count: int, value: float = 1.0, shape=(6, 6)) -> dict:
 def test_rydl_units_splits_and_gaps(tmp_path):
     fields = steps("201401010000", 3, 0.5) | steps("201401010020", 3) | steps("201505050000", 2)
     path = rydl(tmp_path, fields)
-    per_five = RYDL(path, "train", seq_len=3, size=None)
-    per_hour = RYDL(path, "train", seq_len=3, size=None, value_units="mm/h")
+    per_five = RYDL(path, split="train", seq_len=3, size=None)
+    per_hour = RYDL(path, split="train", seq_len=3, size=None, value_units="mm/h")
     assert len(per_five) == 2  # two runs of 3, separated by a 5-minute gap
     assert per_five[0][0, 0, 0, 0].item() == pytest.approx(DWD.rain_to_pixel(6.0), abs=1e-6)
     assert per_hour[0][0, 0, 0, 0].item() == pytest.approx(DWD.rain_to_pixel(0.5), abs=1e-6)
-    assert len(RYDL(path, "val", seq_len=2)) == 1
-    assert RYDL(path, "val", seq_len=2, size=4)[0].shape == (2, 1, 4, 4)
+    assert len(RYDL(path, split="val", seq_len=2)) == 1
+    assert RYDL(path, split="val", seq_len=2, size=4)[0].shape == (2, 1, 4, 4)
     with pytest.raises(ValueError, match="no frames in 2016-2017"):
-        RYDL(path, "test", seq_len=2)
+        RYDL(path, split="test", seq_len=2)
 
 
 def test_rydl_keys_file(tmp_path):
@@ -234,15 +239,15 @@ def test_png_frames_take_every_sixth_frame(tmp_path):
         for k in range(30):
             name = f"{start + k * FIVE_MINUTES:%Y%m%d%H%M}.png"
             write_png_gray(tmp_path / split / name, np.full((8, 8), k, np.uint8))
-    data = DWDPngFrames(tmp_path, "test", seq_len=5, size=4)
+    data = DWDPngFrames(tmp_path, split="test", seq_len=5, size=4)
     assert len(data) == 1 and data[0].shape == (5, 1, 4, 4)
     assert [round(v * 255) for v in data[0][:, 0, 0, 0].tolist()] == [0, 6, 12, 18, 24]
     assert data.window_times(0)[1] - data.window_times(0)[0] == timedelta(minutes=30)
     assert data.info.radar == DWD
     with pytest.raises(ValueError, match="no gap-free run"):
-        DWDPngFrames(tmp_path, "val", seq_len=5, val_fraction=0.1)
+        DWDPngFrames(tmp_path, split="val", seq_len=5, val_fraction=0.1)
     with pytest.raises(ValueError, match="split must be"):
-        DWDPngFrames(tmp_path, "all")
+        DWDPngFrames(tmp_path, split="all")
     with pytest.raises(FileNotFoundError, match="no train/ folder"):
         DWDPngFrames(tmp_path / "test")
 

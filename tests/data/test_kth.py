@@ -229,7 +229,7 @@ def test_frame_of_another_size_inside_a_clip_raises(tmp_path):
         ({"seq_len": 0}, "seq_len must be at least 1"),
         ({"stride": 0}, "strides must be at least 1"),
         ({"size": (0, 8)}, r"size must be positive \(H, W\)"),
-        ({"split": "all"}, "split must be 'train', 'val' or 'test'"),
+        ({"split": "all"}, "split must be one of 'train', 'val', 'test', got 'all'"),
         ({"persons": {"val": [15]}}, "persons has no entry for split 'train'"),
     ],
 )

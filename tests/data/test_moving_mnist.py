@@ -4,12 +4,12 @@ import torch
 from torch.utils.data import DataLoader
 
 from msrnn.data import DatasetInfo, MovingMNIST
-from msrnn.data.moving_mnist import bounce, render
+from msrnn.data.moving_mnist.generator import bounce, render
 from tests.data.fixtures import fake_digits, write_mnist_pair
 
 
 def small(split="train", **kwargs):
-    return MovingMNIST(split, **{"num_sequences": 6, "seq_len": 5, **kwargs})
+    return MovingMNIST(split=split, **{"num_sequences": 6, "seq_len": 5, **kwargs})
 
 
 def test_clips_are_float_in_unit_range_with_metadata():
@@ -24,7 +24,7 @@ def test_clips_are_float_in_unit_range_with_metadata():
 
 
 def test_default_sizes_are_the_papers_split_of_15000():
-    sizes = [len(MovingMNIST(split)) for split in ("train", "val", "test")]
+    sizes = [len(MovingMNIST(split=split)) for split in ("train", "val", "test")]
     assert sizes == [10_500, 1_500, 3_000]
 
 
@@ -50,7 +50,7 @@ def test_seeds_indices_and_splits_give_different_sequences():
 def test_splits_use_disjoint_digits():
     used = {}
     for split in ("train", "val", "test"):
-        data = MovingMNIST(split, num_sequences=200, seq_len=2)
+        data = MovingMNIST(split=split, num_sequences=200, seq_len=2)
         digits = np.concatenate([data.layout(i).digits for i in range(200)])
         assert set(digits) <= set(data.pool.indices)
         used[split] = set(digits)
@@ -60,7 +60,7 @@ def test_splits_use_disjoint_digits():
 
 
 def test_trajectories_stay_in_the_canvas_and_keep_their_speed():
-    data = MovingMNIST("test", num_sequences=100, seq_len=30)
+    data = MovingMNIST(split="test", num_sequences=100, seq_len=30)
     positions = np.stack([data.layout(i).positions for i in range(100)])  # (N, T, D, 2)
     assert positions.min() >= -2 and positions.max() <= 38
     assert positions[:, 0].min() >= 0 and positions[:, 0].max() < 36

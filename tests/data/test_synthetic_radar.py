@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from msrnn.data._radar_frames import rain_to_pixels
 from msrnn.data.dwd import RYDL, DWDPngFrames, RadolanFolder, radolan_filename, read_radolan
 from msrnn.data.hko import HKO7
+from msrnn.data.radar.encoding import rain_to_pixels
 from msrnn.data.synthetic_radar import SyntheticRadar, SyntheticRain, write_synthetic_archive
 from msrnn.radar import radar_convention
 
@@ -59,12 +59,12 @@ def test_cells_grow_and_decay_only_with_a_lifecycle():
 
 def test_dataset_encodes_rain_in_the_convention():
     rain = small()
-    data = SyntheticRadar("test", num_sequences=2, rain=rain, convention="dwd")
+    data = SyntheticRadar(split="test", num_sequences=2, rain=rain, convention="dwd")
     clip = data[1]
     assert clip.shape == (5, 1, 12, 12) and clip.dtype == torch.float32
     np.testing.assert_allclose(clip[:, 0].numpy(), rain_to_pixels(rain.sample(1, "test").rain, DWD))
     assert data.info.radar == DWD and data.info.value_range == (-10.0, 60.0)
-    quantized = SyntheticRadar("test", num_sequences=2, rain=rain, quantize=True)[0] * 255
+    quantized = SyntheticRadar(split="test", num_sequences=2, rain=rain, quantize=True)[0] * 255
     assert torch.equal(quantized, quantized.round())
     with pytest.raises(IndexError, match="out of range"):
         data[2]
@@ -90,14 +90,14 @@ def test_unknown_split_and_empty_dataset_are_refused():
     with pytest.raises(ValueError, match="split must be"):
         small().sample(0, "valid")
     with pytest.raises(ValueError, match="num_sequences"):
-        SyntheticRadar("train", num_sequences=0, rain=small())
+        SyntheticRadar(split="train", num_sequences=0, rain=small())
 
 
 # ----------------------------------------------------------------- round trips, one per format
 def test_hko7_tree_reads_back_within_one_grey_level(tmp_path):
     written = write_synthetic_archive(tmp_path, "hko7", rain=small(), pickles=True)
     for split in ("train", "val", "test"):
-        data = HKO7(tmp_path, split, seq_len=5, size=None)
+        data = HKO7(tmp_path, split=split, seq_len=5, size=None)
         expected = [seq for seq in written if seq.split == split]
         assert len(data) == len(expected)
         for index, seq in enumerate(expected):
@@ -108,7 +108,7 @@ def test_hko7_tree_reads_back_within_one_grey_level(tmp_path):
 
 def test_dwd_png_folders_read_back_within_one_grey_level(tmp_path):
     written = write_synthetic_archive(tmp_path, "png", rain=small(), convention="dwd")
-    data = DWDPngFrames(tmp_path, "test", seq_len=5, size=None, frame_step=1)
+    data = DWDPngFrames(tmp_path, split="test", seq_len=5, size=None, frame_step=1)
     assert np.abs(data[0][:, 0].numpy() - rain_to_pixels(written[-1].rain, DWD)).max() <= PNG_STEP
     assert (tmp_path / "valid").is_dir() and (tmp_path / "train" / "201401010005.png").is_file()
 
@@ -118,7 +118,7 @@ def test_rydl_reads_back_exactly(tmp_path):
     with h5py.File(tmp_path / "RYDL.hdf5") as handle:
         stored = handle["201501010010"][()]  # the validation sequence, frame 2, mm per 5 min
     np.testing.assert_allclose(stored * 12, written[2].rain[2], rtol=1e-6)
-    data = RYDL(tmp_path / "RYDL.hdf5", "val", seq_len=5, size=None)
+    data = RYDL(tmp_path / "RYDL.hdf5", split="val", seq_len=5, size=None)
     np.testing.assert_allclose(
         data[0][:, 0].numpy(), rain_to_pixels(written[2].rain, DWD), atol=1e-6
     )
@@ -130,7 +130,7 @@ def test_radolan_reads_back_within_its_precision(tmp_path):
     composite = read_radolan(tmp_path / radolan_filename("RY", seq.times[1]))
     # 0.01 mm per 5 min is 0.12 mm/h: half a step of rounding at most
     assert np.abs(composite.rain_rate() - seq.rain[1]).max() <= 0.06 + 1e-4
-    clip = RadolanFolder(tmp_path, "test", seq_len=5, size=None)[0][:, 0].numpy()
+    clip = RadolanFolder(tmp_path, split="test", seq_len=5, size=None)[0][:, 0].numpy()
     steps = np.rint(seq.rain.astype(np.float64) * (5 / 60) / 0.01)
     stored = steps.astype(np.float32) * np.float32(0.01) * np.float32(12)
     np.testing.assert_allclose(clip, rain_to_pixels(stored, DWD), atol=1e-5)
@@ -143,7 +143,9 @@ def test_archive_writer_errors(tmp_path):
         write_synthetic_archive(tmp_path, "rydl", rain=small(), interval_minutes=6)
     with pytest.raises(ValueError, match="at most 365"):
         write_synthetic_archive(tmp_path, "png", rain=small(), sequences={"train": 366})
-    with pytest.raises(ValueError, match="train/val/test"):
+    with pytest.raises(
+        ValueError, match="split must be one of 'train', 'val', 'test', got 'valid'"
+    ):
         write_synthetic_archive(tmp_path, "png", rain=small(), sequences={"valid": 1})
     with pytest.raises(ValueError, match="fit in a day"):
         write_synthetic_archive(tmp_path, "png", rain=small(seq_len=300))

@@ -97,7 +97,7 @@ def test_missing_folder_files_and_bad_counts(release, tmp_path):
         TaxiBJ(flows, split="val", test_samples=48, val_samples=5)
     with pytest.raises(ValueError, match="flows must be one of"):
         TaxiBJ(flows, flows="net")
-    with pytest.raises(ValueError, match="split must be 'train', 'val' or 'test'"):
+    with pytest.raises(ValueError, match="split must be one of 'train', 'val', 'test', got 'all'"):
         TaxiBJ(flows, split="all")
     with pytest.raises(ValueError, match="seq_len must be at least 1"):
         TaxiBJ(flows, seq_len=0)

@@ -34,7 +34,7 @@ def test_test_writes_metrics_with_persistence_and_figures(fitted):
     assert metrics["persistence"]["mse_frame_sum_mean"] > 0
     # the blank baseline: an all-zero forecast scores the truth's own sums
     blank = metrics["blank"]
-    truth = torch.stack(list(MovingMNIST("test", num_sequences=6, seq_len=5, size=32)))[:, 3:]
+    truth = torch.stack(list(MovingMNIST(split="test", num_sequences=6, seq_len=5, size=32)))[:, 3:]
     expected = truth.double().square().sum(dim=(2, 3, 4)).mean(dim=0)
     assert blank["mse_frame_sum"] == pytest.approx(expected.tolist())
     assert blank["mae_frame_sum_mean"] == pytest.approx(truth.double().sum().item() / 12)

@@ -1,17 +1,19 @@
 """Datasets: float32 clips ``(T, C, H, W)`` in [0, 1] with metadata in ``dataset.info``.
 
-* :class:`MovingMNIST`: bouncing digits generated per index from the embedded 5 000 MNIST digits
-  (or the real MNIST IDX files); :class:`MovingMNISTFile`: the standard ``mnist_test_seq.npy``.
-* :class:`ArrayDataset` (``.npy`` / ``.npz`` / ``.h5``) and :class:`PngFolderDataset`: your own
-  sequences, cut into windows and split into train/val/test.
-* :func:`read_idx` / :func:`write_idx`: the MNIST IDX format.
+Shared by every dataset: :mod:`.info` (``DatasetInfo``) and :mod:`.splits` (the split names,
+the one :func:`check_split`, fractions). Your own data: :class:`ArrayDataset` (``.npy`` /
+``.npz`` / ``.h5``, :mod:`.arrays`) and :class:`PngFolderDataset` (:mod:`.frames`), cut into
+windows by :mod:`.windows`. The paper's datasets, one package each: :mod:`.moving_mnist` (generated
+from the embedded 5 000 MNIST digits or the real MNIST IDX files, and the standard
+``mnist_test_seq.npy``), :mod:`.kth`, :mod:`.taxibj`, and the radar archives :mod:`.hko`,
+:mod:`.dwd` and :mod:`.synthetic_radar`, built on what :mod:`.radar` gives them in common.
 
+Every dataset takes its files (if any) as the one positional argument and everything else,
+``split`` first, by keyword: ``KTH(root, split="val")``, ``MovingMNIST(split="test")``.
 Batches from a ``DataLoader`` are ``(B, T, C, H, W)``.
 """
 
-from msrnn.data._clips import split_bounds
-from msrnn.data.arrays import ArrayDataset, MovingMNISTFile
-from msrnn.data.digits import DigitPool, digit_pool, embedded_digits, read_mnist_images
+from msrnn.data.arrays import ArrayDataset
 from msrnn.data.dwd import (
     RYDL,
     DWDPngFrames,
@@ -22,10 +24,20 @@ from msrnn.data.dwd import (
 )
 from msrnn.data.frames import PngFolderDataset
 from msrnn.data.hko import HKO7
-from msrnn.data.idx import read_idx, write_idx
 from msrnn.data.info import DatasetInfo
 from msrnn.data.kth import KTH, extract_kth_frames
-from msrnn.data.moving_mnist import MovingMNIST, SequenceLayout
+from msrnn.data.moving_mnist import (
+    DigitPool,
+    MovingMNIST,
+    MovingMNISTFile,
+    SequenceLayout,
+    digit_pool,
+    embedded_digits,
+    read_idx,
+    read_mnist_images,
+    write_idx,
+)
+from msrnn.data.splits import SPLITS, check_split, split_bounds
 from msrnn.data.synthetic_radar import SyntheticRadar, SyntheticRain, write_synthetic_archive
 from msrnn.data.taxibj import TaxiBJ, read_taxibj
 
@@ -33,6 +45,7 @@ __all__ = [
     "HKO7",
     "KTH",
     "RYDL",
+    "SPLITS",
     "ArrayDataset",
     "DWDPngFrames",
     "DatasetInfo",
@@ -45,6 +58,7 @@ __all__ = [
     "SyntheticRadar",
     "SyntheticRain",
     "TaxiBJ",
+    "check_split",
     "digit_pool",
     "embedded_digits",
     "extract_kth_frames",

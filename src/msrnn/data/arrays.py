@@ -1,4 +1,4 @@
-"""Your own sequences: ``.npy`` / ``.npz`` / ``.h5`` arrays, and the standard Moving MNIST file.
+"""Your own sequences as ``.npy`` / ``.npz`` / ``.h5`` arrays.
 
 Arrays are shaped ``(N, T, C, H, W)`` or ``(N, T, H, W)`` (then ``C = 1``): ``N`` sequences of
 ``T`` frames; ``channels_last=True`` reads ``(N, T, H, W, C)`` (images as most libraries store
@@ -23,11 +23,12 @@ import os
 import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
-from msrnn.data._clips import Split, SplitBy, WindowedClips
+from msrnn.data.splits import FRACTIONS, SplitOrAll
+from msrnn.data.windows import SplitBy, WindowedClips
 from msrnn.errors import ArgumentError
 
 SUFFIXES = (".npy", ".npz", ".h5", ".hdf5")
@@ -201,7 +202,7 @@ class ArrayDataset(WindowedClips):
     """Float32 clips ``(T, C, H, W)`` in [0, 1] from an ``.npy`` / ``.npz`` / ``.h5`` array.
 
     Splitting (``split``, ``split_by``, ``fractions``, ``index_ranges``) and windows (``seq_len``,
-    ``stride``) follow :mod:`msrnn.data._clips`: by default 70/10/20 % of the *sequences*; with
+    ``stride``) follow :mod:`msrnn.data.windows`: by default 70/10/20 % of the *sequences*; with
     ``split_by="time"`` contiguous blocks of every sequence, for one long recording.
 
     Args:
@@ -237,11 +238,11 @@ class ArrayDataset(WindowedClips):
         path: str | Path,
         *,
         key: str | None = None,
-        split: Split = "all",
+        split: SplitOrAll = "all",
         seq_len: int | None = None,
         stride: int | None = None,
         split_by: SplitBy = "sequence",
-        fractions: Sequence[float] = (0.7, 0.1, 0.2),
+        fractions: Sequence[float] = FRACTIONS,
         index_ranges: Mapping[str, Sequence[int]] | None = None,
         value_range: tuple[float, float] | None = None,
         channels: int | None = None,
@@ -273,40 +274,4 @@ class ArrayDataset(WindowedClips):
             value_range=(0.0, 255.0) if value_range is None else value_range,
             check_range=value_range is not None,
             units=units,
-        )
-
-
-class MovingMNISTFile(ArrayDataset):
-    """The standard Moving MNIST test file ``mnist_test_seq.npy`` (Srivastava et al., 2015).
-
-    The file is uint8 ``(20, 10000, 64, 64)``, time-major; clips are ``(20, 1, 64, 64)``.
-
-    Args:
-        path: ``mnist_test_seq.npy`` or a file of the same format.
-        split: ``"all"`` (default: the file is a test set) or ``"train"`` / ``"val"`` /
-            ``"test"`` by ``fractions`` or ``index_ranges`` of the sequences.
-        fractions: train/val/test fractions of the sequences.
-        index_ranges: explicit sequence ranges, e.g. ``{"test": (0, 10000)}``.
-        layout: ``"TNHW"`` (the standard file) or ``"NTHW"`` (sample-major).
-    """
-
-    def __init__(
-        self,
-        path: str | Path,
-        *,
-        split: Split = "all",
-        fractions: Sequence[float] = (0.7, 0.1, 0.2),
-        index_ranges: Mapping[str, Sequence[int]] | None = None,
-        layout: Literal["TNHW", "NTHW"] = "TNHW",
-    ) -> None:
-        if layout not in ("TNHW", "NTHW"):
-            raise ValueError(f"layout must be 'TNHW' or 'NTHW', got {layout!r}")
-        super().__init__(
-            path,
-            split=split,
-            fractions=fractions,
-            index_ranges=index_ranges,
-            channels=1,
-            name="moving-mnist",
-            time_major=layout == "TNHW",
         )

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from msrnn.data._clips import Split, SplitBy, WindowedClips
+from msrnn.data.splits import FRACTIONS, SplitOrAll
+from msrnn.data.windows import SplitBy, WindowedClips
 
 _GRAY = {"1": 1, "L": 1, "LA": 1}
 _WIDE = {"I;16": 1, "I;16B": 1, "I;16L": 1, "I": 1}
@@ -141,11 +142,11 @@ class PngFolderDataset(WindowedClips):
         self,
         root: str | Path,
         *,
-        split: Split = "all",
+        split: SplitOrAll = "all",
         seq_len: int | None = None,
         stride: int | None = None,
         split_by: SplitBy = "sequence",
-        fractions: Sequence[float] = (0.7, 0.1, 0.2),
+        fractions: Sequence[float] = FRACTIONS,
         index_ranges: Mapping[str, Sequence[int]] | None = None,
         channels: int | None = None,
         units: str = "pixel intensity",

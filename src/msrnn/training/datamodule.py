@@ -10,10 +10,9 @@ from typing import Any
 import lightning as L
 from torch.utils.data import DataLoader, Dataset, DistributedSampler, Sampler
 
+from msrnn.data.splits import check_split
 from msrnn.errors import ArgumentError
 from msrnn.training.resumable_loader import EpochShuffleSampler, ResumableSampler
-
-SPLITS: tuple[str, ...] = ("train", "val", "test")
 
 
 class UnpaddedDistributedSampler(DistributedSampler):
@@ -103,9 +102,7 @@ class SequenceDataModule(L.LightningDataModule, abc.ABC):
         """The dataset of ``split`` (one of ``train``, ``val``, ``test``)."""
 
     def dataset(self, split: str) -> Dataset:
-        if split not in SPLITS:
-            raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
-        if split not in self._datasets:
+        if check_split(split) not in self._datasets:
             try:
                 self._datasets[split] = self.make_dataset(split)
             except ArgumentError as error:  # the data modules pass arguments on by their names

@@ -56,7 +56,7 @@ class MovingMNISTDataModule(SequenceDataModule):
         from msrnn.data import MovingMNIST
 
         return MovingMNIST(
-            split,
+            split=split,
             num_sequences=self.counts[split],
             seq_len=self.seq_len,
             size=self.size,

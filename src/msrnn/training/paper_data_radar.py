@@ -76,7 +76,7 @@ class HKO7DataModule(SequenceDataModule):
     def make_dataset(self, split: str) -> Dataset:
         from msrnn.data.hko import HKO7
 
-        return HKO7(self.root, split, seq_len=self.seq_len, **self.options)
+        return HKO7(self.root, split=split, seq_len=self.seq_len, **self.options)
 
 
 class DWDDataModule(SequenceDataModule):
@@ -140,11 +140,11 @@ class DWDDataModule(SequenceDataModule):
         from msrnn.data.dwd import RYDL, DWDPngFrames, RadolanFolder
 
         if self.source == "png":
-            return DWDPngFrames(self.root, split, seq_len=self.seq_len, **self.options)
+            return DWDPngFrames(self.root, split=split, seq_len=self.seq_len, **self.options)
         if self.source == "radolan":
-            return RadolanFolder(self.root, split, seq_len=self.seq_len, **self.options)
+            return RadolanFolder(self.root, split=split, seq_len=self.seq_len, **self.options)
         path = self.root / "RYDL.hdf5" if self.root.is_dir() else self.root
-        return RYDL(path, split, seq_len=self.seq_len, **self.options)
+        return RYDL(path, split=split, seq_len=self.seq_len, **self.options)
 
 
 class SyntheticRadarDataModule(SequenceDataModule):
@@ -203,7 +203,7 @@ class SyntheticRadarDataModule(SequenceDataModule):
 
         rain = SyntheticRain(seq_len=self.seq_len, **self.rain_options)
         return SyntheticRadar(
-            split,
+            split=split,
             num_sequences=self.counts[split],
             rain=rain,
             convention=self.radar,

@@ -1,6 +1,6 @@
 r"""KTH human actions (Schuldt et al., ICPR 2004) with the video-prediction protocol of the paper.
 
-Files: the raw videos or their frames, in any of the layouts of :mod:`msrnn.data._kth_files`
+Files: the raw videos or their frames, in any of the layouts of :mod:`msrnn.data.kth.files`.
 Videos need OpenCV (optional); frame folders need only Pillow.
 
 Protocol (MS-RNN paper §IV-D, following PredRNN):
@@ -31,7 +31,6 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import torch
@@ -39,15 +38,11 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.utils.data import Dataset
 
-from msrnn.data._kth_files import (
-    ACTIONS,
-    KTHClip,
-    find_clips,
-    parse_clip_name,
-    read_sequence_list,
-)
-from msrnn.data._kth_video import extract_kth_frames, read_avi
 from msrnn.data.info import DatasetInfo
+from msrnn.data.kth.files import ACTIONS, KTHClip, find_clips, parse_clip_name
+from msrnn.data.kth.sequence_lists import read_sequence_list
+from msrnn.data.kth.video import read_avi
+from msrnn.data.splits import Split, check_split
 from msrnn.errors import ArgumentError
 
 LOCOMOTION = ("jogging", "running", "walking")
@@ -56,20 +51,16 @@ PERSON_SPLITS: dict[str, tuple[int, ...]] = {
     "val": (15, 16),
     "test": tuple(range(17, 26)),
 }
+PAPER_SIZE = 88
+PAPER_INPUT_FRAMES = 10
+PAPER_OUTPUT_FRAMES = 10
+#: Frames forecast at test time (training and validation forecast :data:`PAPER_OUTPUT_FRAMES`).
+PAPER_TEST_OUTPUT_FRAMES = 20
+PAPER_TRAIN_STRIDE = 1
 PAPER_TEST_STRIDES: dict[str, int] = {action: 20 for action in ACTIONS} | {
     "jogging": 3,
     "running": 3,
 }
-
-__all__ = [
-    "ACTIONS",
-    "KTH",
-    "LOCOMOTION",
-    "PAPER_TEST_STRIDES",
-    "PERSON_SPLITS",
-    "extract_kth_frames",
-    "read_sequence_list",
-]
 
 
 class KTH(Dataset):
@@ -103,13 +94,13 @@ class KTH(Dataset):
         self,
         root: str | Path,
         *,
-        split: Literal["train", "val", "test"] = "train",
-        seq_len: int = 20,
-        stride: int | Mapping[str, int] = 1,
+        split: Split = "train",
+        seq_len: int = PAPER_INPUT_FRAMES + PAPER_OUTPUT_FRAMES,
+        stride: int | Mapping[str, int] = PAPER_TRAIN_STRIDE,
         actions: Sequence[str] = ACTIONS,
         persons: Mapping[str, Sequence[int]] | None = None,
         sequence_lists: Sequence[str | Path] | None = None,
-        size: int | tuple[int, int] | None = 88,
+        size: int | tuple[int, int] | None = PAPER_SIZE,
     ) -> None:
         if seq_len < 1:
             raise ValueError(f"seq_len must be at least 1, got {seq_len}")
@@ -187,8 +178,7 @@ def _check_actions(actions: Sequence[str]) -> tuple[str, ...]:
 
 def _split_persons(persons: Mapping[str, Sequence[int]] | None, split: str) -> frozenset[int]:
     persons = PERSON_SPLITS if persons is None else persons
-    if split not in ("train", "val", "test"):
-        raise ValueError(f"split must be 'train', 'val' or 'test', got {split!r}")
+    check_split(split)
     if split not in persons:
         raise ValueError(f"persons has no entry for split {split!r}: {dict(persons)}")
     sets = {key: frozenset(int(p) for p in ids) for key, ids in persons.items()}

@@ -1,17 +1,5 @@
-"""Synthetic radar: rain cells with a known motion, generated on the fly or written to disk in
-every radar format the library reads, so the nowcasting path runs offline end to end.
-
-* :class:`SyntheticRain` (model in :mod:`msrnn.data._rain_field`) generates rain-rate sequences
-  (mm/h) with their true motion, deterministically from ``(seed, split, index)``;
-* :class:`SyntheticRadar` serves them as clips in a radar pixel encoding (like Moving MNIST: no
-  file, any number of sequences);
-* :func:`write_synthetic_archive` writes sequences as an HKO-7 release tree (PNG + masks + rainy
-  day lists, optionally pandas catalogues), MS-RNN split folders of PNG frames (HKO or DWD
-  encoding), a RYDL-style HDF5 file (mm per 5 min) or RADOLAN RY composites. Each sequence lies
-  on its own day (00:00 onwards), the days of a split starting on 2014-01-01 (train),
-  2015-01-01 (validation) and 2016-01-01 (test), which fits both the HKO day lists and the DWD
-  year splits.
-"""
+"""Synthetic radar written to disk in every radar format the library reads: an HKO-7 release
+tree, split folders of PNG frames, a RYDL-style HDF5 file or RADOLAN RY composites."""
 
 from __future__ import annotations
 
@@ -22,17 +10,18 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-import torch
-from torch import Tensor
-from torch.utils.data import Dataset
 
-from msrnn.data._hko_catalogue import LIST_NAMES, list_path
-from msrnn.data._radar_frames import quantize, rain_to_pixels, write_mask, write_png_gray
-from msrnn.data._rain_field import RainSample, SyntheticRain
-from msrnn.data.dwd import radolan_filename, write_radolan, write_rydl
-from msrnn.data.hko import write_hko7_frame, write_rainy_days
-from msrnn.data.info import DatasetInfo
-from msrnn.radar import RadarConvention, radar_convention
+from msrnn.data.dwd.protocol import CADENCE as DWD_CADENCE
+from msrnn.data.dwd.radolan import radolan_filename, write_radolan
+from msrnn.data.dwd.rydl import write_rydl
+from msrnn.data.hko.release import CADENCE as HKO_CADENCE
+from msrnn.data.hko.release import LIST_NAMES, list_path, write_hko7_frame, write_rainy_days
+from msrnn.data.radar.encoding import quantize, rain_to_pixels
+from msrnn.data.radar.png import write_mask, write_png_gray
+from msrnn.data.radar.split_folders import FOLDER_NAMES
+from msrnn.data.splits import check_split
+from msrnn.data.synthetic_radar.rain import SyntheticRain
+from msrnn.radar import radar_convention
 
 ArchiveFormat = Literal["hko7", "png", "rydl", "radolan"]
 SPLIT_STARTS = {
@@ -40,73 +29,6 @@ SPLIT_STARTS = {
     "val": datetime(2015, 1, 1),
     "test": datetime(2016, 1, 1),
 }
-_FOLDERS = {"train": "train", "val": "valid", "test": "test"}
-
-__all__ = [
-    "RainSample",
-    "SyntheticRadar",
-    "SyntheticRain",
-    "WrittenSequence",
-    "write_synthetic_archive",
-]
-
-
-class SyntheticRadar(Dataset):
-    """Clips ``(T, 1, H, W)`` in [0, 1] of :class:`SyntheticRain` sequences in a pixel encoding.
-
-    Args:
-        split: ``"train"``, ``"val"`` or ``"test"`` (disjoint seeds).
-        num_sequences: sequences in this split.
-        rain: the generator (its ``seq_len`` and ``size`` are the clips').
-        convention: radar convention name or object (pixel encoding + Z–R relation).
-        quantize: round pixels to 8 bits, as PNG archives store them.
-
-    Shape:
-        ``dataset[i]``: ``(T, 1, H, W)`` float32.
-
-    Example:
-        >>> data = SyntheticRadar("val", num_sequences=2, rain=SyntheticRain(size=8, seq_len=3))
-        >>> tuple(data[1].shape), data.info.radar is not None
-        ((3, 1, 8, 8), True)
-    """
-
-    def __init__(
-        self,
-        split: str = "train",
-        *,
-        num_sequences: int,
-        rain: SyntheticRain,
-        convention: str | RadarConvention = "hko-7",
-        quantize: bool = False,
-    ) -> None:
-        if num_sequences < 1:
-            raise ValueError(f"num_sequences must be >= 1, got {num_sequences}")
-        rain.sample(0, split)  # validates the split early
-        self.split, self.num_sequences, self.rain = split, num_sequences, rain
-        self.convention = (
-            radar_convention(convention) if isinstance(convention, str) else convention
-        )
-        self.quantize = quantize
-        self.info = DatasetInfo(
-            name="synthetic-radar",
-            channels=1,
-            frame_size=rain.size,
-            seq_len=rain.seq_len,
-            units="dBZ",
-            value_range=self.convention.encoding.dbz_range,
-            radar=self.convention,
-        )
-
-    def __len__(self) -> int:
-        return self.num_sequences
-
-    def __getitem__(self, index: int) -> Tensor:
-        if not 0 <= index < self.num_sequences:
-            raise IndexError(f"index {index} out of range for {self.num_sequences} sequences")
-        pixels = rain_to_pixels(self.rain.sample(index, self.split).rain, self.convention)
-        if self.quantize:
-            pixels = quantize(pixels).astype(np.float32) / np.float32(255)
-        return torch.from_numpy(pixels[:, None])
 
 
 @dataclass(frozen=True)
@@ -159,9 +81,11 @@ def write_synthetic_archive(
     root = Path(root)
     encoding = radar_convention("hko-7" if fmt == "hko7" else convention)
     hko_timing = fmt == "hko7" or (fmt == "png" and encoding == radar_convention("hko-7"))
-    minutes = interval_minutes or (6 if hko_timing else 5)
-    if fmt == "rydl" and minutes != 5:
-        raise ValueError(f"RYDL archives hold 5-minute steps, got interval_minutes={minutes}")
+    minutes = interval_minutes or (HKO_CADENCE if hko_timing else DWD_CADENCE) // 60
+    if fmt == "rydl" and minutes != DWD_CADENCE // 60:
+        raise ValueError(
+            f"RYDL archives hold {DWD_CADENCE // 60}-minute steps, got interval_minutes={minutes}"
+        )
     written = _generate(rain, sequences or {"train": 2, "val": 1, "test": 1}, minutes)
     if fmt == "hko7":
         _write_hko7(root, written, encoding, masks=masks, pickles=pickles)
@@ -181,8 +105,7 @@ def _generate(rain: SyntheticRain, counts: Mapping[str, int], minutes: int):
     if rain.seq_len * step > timedelta(days=1):
         raise ValueError(f"a sequence must fit in a day: {rain.seq_len} frames of {minutes} min")
     for split, count in counts.items():
-        if split not in SPLIT_STARTS:
-            raise ValueError(f"sequences keys must be train/val/test, got {split!r}")
+        check_split(split)
         if count > 365:
             raise ValueError(f"at most 365 sequences per split (one a day), got {count} {split}")
         for index in range(count):
@@ -229,14 +152,14 @@ def _write_png(root: Path, written, convention, *, masks: bool) -> None:
         for time, pixels in zip(
             seq.times, quantize(rain_to_pixels(seq.rain, convention)), strict=True
         ):
-            path = write_png_gray(root / _FOLDERS[seq.split] / f"{time:%Y%m%d%H%M}.png", pixels)
+            path = write_png_gray(root / FOLDER_NAMES[seq.split] / f"{time:%Y%m%d%H%M}.png", pixels)
             if masks:
                 write_mask(path.with_suffix(".mask"), disk)
 
 
 def _write_rydl(root: Path, written) -> None:
     fields = {
-        f"{time:%Y%m%d%H%M}": frame / 12.0
+        f"{time:%Y%m%d%H%M}": frame / (3600 / DWD_CADENCE)  # mm/h -> mm per 5 min
         for seq in written
         for time, frame in zip(seq.times, seq.rain, strict=True)
     }

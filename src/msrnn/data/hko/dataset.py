@@ -38,36 +38,22 @@ see ordinary frames (no per-pixel weights).
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-import numpy as np
-
-from msrnn.data._hko_catalogue import CADENCE, frame_path, release_catalogue, write_rainy_days
-from msrnn.data._radar_clips import Box, PngReader, RadarClips, Size
-from msrnn.data._radar_frames import (
-    epoch_seconds,
-    split_folder_catalogue,
-    write_mask,
-    write_png_gray,
-)
+from msrnn.data.hko.release import CADENCE, frame_path, release_catalogue
+from msrnn.data.radar.clips import Box, RadarClips, Size
+from msrnn.data.radar.png import PngReader
+from msrnn.data.radar.split_folders import VAL_FRACTION, split_folder_catalogue
+from msrnn.data.splits import Split, check_split
 from msrnn.radar import radar_convention
 
 Layout = Literal["auto", "release", "folders"]
 PAPER_SIZE = 88
+PAPER_INPUT_FRAMES = 10
+PAPER_OUTPUT_FRAMES = 10
+PAPER_FRAME_STEP = 1
 PAPER_RAINY_DAYS = {"train": 812, "val": 50, "test": 131}
-_SPLITS = ("train", "val", "test")
-
-__all__ = [
-    "HKO7",
-    "PAPER_RAINY_DAYS",
-    "PAPER_SIZE",
-    "detect_layout",
-    "hko7_frame_path",
-    "write_hko7_frame",
-    "write_rainy_days",
-]
 
 
 def detect_layout(root: Path) -> Literal["release", "folders"]:
@@ -117,22 +103,21 @@ class HKO7(RadarClips):
     def __init__(
         self,
         root: str | Path,
-        split: str = "train",
         *,
-        seq_len: int = 20,
+        split: Split = "train",
+        seq_len: int = PAPER_INPUT_FRAMES + PAPER_OUTPUT_FRAMES,
         size: Size | None = PAPER_SIZE,
-        frame_step: int = 1,
+        frame_step: int = PAPER_FRAME_STEP,
         stride: int | None = None,
         apply_mask: bool = False,
         layout: Layout = "auto",
         lists_dir: str | Path | None = None,
         use_pickles: bool = True,
-        val_fraction: float = 0.1,
+        val_fraction: float = VAL_FRACTION,
         crop: Box | None = None,
     ) -> None:
+        check_split(split)
         root = Path(root)
-        if split not in _SPLITS:
-            raise ValueError(f"split must be one of {_SPLITS}, got {split!r}")
         if layout not in ("auto", "release", "folders"):
             raise ValueError(f"layout must be 'auto', 'release' or 'folders', got {layout!r}")
         layout = detect_layout(root) if layout == "auto" else layout
@@ -157,31 +142,3 @@ class HKO7(RadarClips):
             size=size,
             crop=crop,
         )
-
-
-def hko7_frame_path(root: str | Path, time: datetime, *, mask: bool = False) -> Path:
-    """Path of the frame (or mask) at ``time`` in the release tree under ``root``.
-
-    Example:
-        >>> hko7_frame_path("hko", datetime(2015, 1, 1, 0, 6)).as_posix()
-        'hko/radarPNG/2015/01/01/RAD150101000600.png'
-    """
-    return frame_path(Path(root), epoch_seconds(time), mask=mask)
-
-
-def write_hko7_frame(
-    root: str | Path, time: datetime, pixels: np.ndarray, *, mask: np.ndarray | None = None
-) -> Path:
-    """Write one frame (``(H, W)`` uint8) of the release tree, and its ``.mask`` if given.
-
-    Raises:
-        ValueError: ``pixels`` is not 2-D uint8, or ``mask`` has another shape.
-    """
-    pixels = np.asarray(pixels)
-    if pixels.ndim != 2 or pixels.dtype != np.uint8:
-        raise ValueError(f"pixels must be (H, W) uint8, got {pixels.shape} {pixels.dtype}")
-    if mask is not None:
-        if np.shape(mask) != pixels.shape:
-            raise ValueError(f"mask shape {np.shape(mask)} differs from frame {pixels.shape}")
-        write_mask(hko7_frame_path(root, time, mask=True), mask)
-    return write_png_gray(hko7_frame_path(root, time), pixels)

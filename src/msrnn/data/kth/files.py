@@ -1,4 +1,4 @@
-"""Finding KTH clips on disk and parsing KTH sequence lists (see :mod:`msrnn.data.kth`).
+"""Finding KTH clips on disk (see :mod:`msrnn.data.kth`).
 
 A clip is one recording ``personPP_<action>_dS`` (person ``PP`` = 01…25, scenario ``S`` = 1…4).
 It is found as
@@ -12,7 +12,8 @@ It is found as
 
 Clips directly in ``root`` (without the action folder) are found too.
 
-Frames are numbered from 1 without gaps; sequence lists refer to these numbers.
+Frames are numbered from 1 without gaps; sequence lists (:mod:`.sequence_lists`) refer to these
+numbers.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from msrnn.data.kth.video import avi_frame_count
 
 ACTIONS = ("boxing", "handclapping", "handwaving", "jogging", "running", "walking")
 LAYOUTS = (
@@ -31,9 +34,6 @@ LAYOUTS = (
 
 _CLIP = re.compile(r"^person(\d{2})_([a-z]+)_d(\d)$")
 _FRAME = re.compile(r"^(?:image_)?(\d+)\.(?:png|jpe?g)$", re.IGNORECASE)
-_LIST_LINE = re.compile(r"^(\S+?)(?:_uncomp)?\s+(\d+)\s+(\d+)$")
-_SEQUENCES_LINE = re.compile(r"^(\S+)\s+frames\s+(.*)$")
-_RANGE = re.compile(r"(\d+)\s*-\s*(\d+)")
 
 
 @dataclass(frozen=True)
@@ -115,8 +115,6 @@ def _clip_at(entry: Path, persons: Collection[int], actions: Sequence[str]) -> K
     if parsed is None or parsed[0] not in persons or parsed[1] not in actions:
         return None
     if is_video:
-        from msrnn.data._kth_video import avi_frame_count
-
         return KTHClip(name, parsed[0], parsed[1], entry, None, avi_frame_count(entry))
     frames = frame_files(entry)
     return KTHClip(name, parsed[0], parsed[1], entry, frames, len(frames))
@@ -147,52 +145,3 @@ def frame_files(folder: Path) -> tuple[Path, ...]:
             f"{folder}: frame {missing[0]} is missing; frames must be numbered 1..N without gaps"
         )
     return tuple(numbered[n] for n in range(1, len(numbered) + 1))
-
-
-def read_sequence_list(path: str | Path) -> list[tuple[str, int, int]]:
-    """The sub-sequences ``(clip name, first, last)`` (1-based, inclusive) listed in ``path``.
-
-    Two formats are read: MCnet/MS-RNN lists, one line ``personPP_<action>_dS <first> <last>``
-    per sub-sequence (trailing spaces and a missing final newline are fine), and the release's
-    ``00sequences.txt``, ``personPP_<action>_dS  frames  1-95, 96-185, …`` (lines that do not
-    start with ``person``, such as its header, are skipped).
-
-    Raises:
-        FileNotFoundError: ``path`` is not a file.
-        ValueError: a ``person…`` line that cannot be parsed, an unknown action, ``last < first``
-            or ``first < 1``, or no entry at all.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"KTH sequence list not found: {path}; expected a text file of lines "
-            "'personPP_<action>_dS <first> <last>' (or the release's 00sequences.txt)"
-        )
-    entries = []
-    for number, raw in enumerate(path.read_text(encoding="latin-1").splitlines(), start=1):
-        line = raw.strip()
-        if line.lower().startswith("person"):
-            entries.extend(_parse_line(line, f"{path}:{number}"))
-    if not entries:
-        raise ValueError(f"{path} lists no sub-sequence 'personPP_<action>_dS <first> <last>'")
-    return entries
-
-
-def _parse_line(line: str, where: str) -> list[tuple[str, int, int]]:
-    match = _LIST_LINE.match(line)
-    if match is not None:
-        name, spans = match[1], [(match[2], match[3])]
-    elif (match := _SEQUENCES_LINE.match(line)) is not None:
-        name, spans = match[1], _RANGE.findall(match[2])
-    else:
-        name, spans = line, []
-    if not spans or parse_clip_name(name) is None:
-        raise ValueError(
-            f"{where}: cannot read {line!r}; expected 'personPP_<action>_dS <first> <last>' with "
-            f"an action of {ACTIONS}"
-        )
-    entries = [(name, int(first), int(last)) for first, last in spans]
-    for _, first, last in entries:
-        if not 1 <= first <= last:
-            raise ValueError(f"{where}: frame range {first}-{last} must satisfy 1 <= first <= last")
-    return entries

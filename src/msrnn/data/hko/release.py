@@ -18,7 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from msrnn.data._radar_frames import Catalogue, stem_time, to_datetime
+from msrnn.data.radar.catalogue import Catalogue
+from msrnn.data.radar.png import write_mask, write_png_gray
+from msrnn.data.radar.times import epoch_seconds, stem_time, to_datetime
 
 CADENCE = 6 * 60  # seconds between HKO-7 frames
 LIST_NAMES = {"train": "train", "val": "valid", "test": "test"}
@@ -162,3 +164,31 @@ def _scan_days(root: Path, days: list[date], split: str) -> tuple[list[int], lis
             stacklevel=4,
         )
     return times, paths
+
+
+def hko7_frame_path(root: str | Path, time: datetime, *, mask: bool = False) -> Path:
+    """Path of the frame (or mask) at ``time`` in the release tree under ``root``.
+
+    Example:
+        >>> hko7_frame_path("hko", datetime(2015, 1, 1, 0, 6)).as_posix()
+        'hko/radarPNG/2015/01/01/RAD150101000600.png'
+    """
+    return frame_path(Path(root), epoch_seconds(time), mask=mask)
+
+
+def write_hko7_frame(
+    root: str | Path, time: datetime, pixels: np.ndarray, *, mask: np.ndarray | None = None
+) -> Path:
+    """Write one frame (``(H, W)`` uint8) of the release tree, and its ``.mask`` if given.
+
+    Raises:
+        ValueError: ``pixels`` is not 2-D uint8, or ``mask`` has another shape.
+    """
+    pixels = np.asarray(pixels)
+    if pixels.ndim != 2 or pixels.dtype != np.uint8:
+        raise ValueError(f"pixels must be (H, W) uint8, got {pixels.shape} {pixels.dtype}")
+    if mask is not None:
+        if np.shape(mask) != pixels.shape:
+            raise ValueError(f"mask shape {np.shape(mask)} differs from frame {pixels.shape}")
+        write_mask(hko7_frame_path(root, time, mask=True), mask)
+    return write_png_gray(hko7_frame_path(root, time), pixels)

@@ -2,31 +2,24 @@
 
 A *frame reader* turns catalogue entry ``k`` into an ``(H, W)`` float32 frame of pixel values in
 [0, 1] (the dataset's pixel encoding of reflectivity); :class:`RadarClips` cuts windows out of the
-catalogue (:func:`msrnn.data._radar_frames.continuous_windows`), checks every frame (same size as
+catalogue (:func:`msrnn.data.radar.catalogue.continuous_windows`), checks every frame (same size as
 the archive's first frame, finite values), crops, resizes bilinearly and returns float32 clips
 ``(T, 1, h, w)``. Readers are small picklable objects, so DataLoader workers can rebuild them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 from torch.utils.data import Dataset
 
-from msrnn.data._radar_frames import (
-    Catalogue,
-    continuous_windows,
-    read_mask,
-    read_png_gray,
-    resize,
-    to_datetime,
-)
 from msrnn.data.info import DatasetInfo
+from msrnn.data.radar.catalogue import Catalogue, continuous_windows
+from msrnn.data.radar.times import to_datetime
 from msrnn.radar import RadarConvention
 
 Size = int | tuple[int, int]
@@ -39,23 +32,6 @@ class FrameReader(Protocol):
     def __call__(self, index: int) -> np.ndarray: ...
 
     def describe(self, index: int) -> str: ...
-
-
-class PngReader:
-    """8-bit grey PNG frames as pixel values ``v / 255``; with ``masks``, the pixels a mask marks
-    unusable are set to 0."""
-
-    def __init__(self, paths: Sequence[Path], masks: Sequence[Path] | None = None) -> None:
-        self.paths, self.masks = paths, masks
-
-    def __call__(self, index: int) -> np.ndarray:
-        pixels = read_png_gray(self.paths[index]).astype(np.float32) / np.float32(255)
-        if self.masks is not None:
-            pixels[~read_mask(self.masks[index], pixels.shape)] = 0.0
-        return pixels
-
-    def describe(self, index: int) -> str:
-        return str(self.paths[index])
 
 
 def as_size(size: Size | None) -> tuple[int, int] | None:
@@ -185,3 +161,16 @@ def _check_crop(crop: Box | None, native: tuple[int, ...]) -> Box | None:
             "inside them"
         )
     return top, left, height, width
+
+
+def resize(frames: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Bilinear resize of ``(T, H, W)`` float32 frames to ``size`` = ``(h, w)``.
+
+    ``align_corners=False`` without antialiasing, which matches OpenCV's ``INTER_LINEAR`` used
+    by the official code.
+    """
+    if frames.shape[1:] == tuple(size):
+        return frames
+    tensor = torch.from_numpy(np.ascontiguousarray(frames))[:, None]
+    out = F.interpolate(tensor, size=tuple(size), mode="bilinear", align_corners=False)
+    return out[:, 0].numpy()

@@ -35,7 +35,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-SPLIT_IDS = {"train": 0, "val": 1, "test": 2}
+from msrnn.data.splits import check_split, split_id
+
+#: The demo setting of :class:`msrnn.training.SyntheticRadarDataModule` (HKO-7's 10 -> 10 frames at
+#: a demo scale), and the generator's defaults.
+DEMO_SIZE = 64
+DEMO_INPUT_FRAMES = 10
+DEMO_OUTPUT_FRAMES = 10
+DEMO_NUM_CELLS = 5.0
+DEMO_MAX_SPEED = 2.0
+DEMO_STRATIFORM_FRACTION = 0.3
 
 
 @dataclass(frozen=True)
@@ -91,15 +100,15 @@ class SyntheticRain:
     def __init__(
         self,
         *,
-        size: int | tuple[int, int] = 64,
-        seq_len: int = 20,
-        num_cells: float = 5.0,
+        size: int | tuple[int, int] = DEMO_SIZE,
+        seq_len: int = DEMO_INPUT_FRAMES + DEMO_OUTPUT_FRAMES,
+        num_cells: float = DEMO_NUM_CELLS,
         cell_sigma: Sequence[float] = (2.0, 6.0),
         peak_rain: Sequence[float] = (5.0, 80.0),
-        max_speed: float = 2.0,
+        max_speed: float = DEMO_MAX_SPEED,
         cell_drift: float = 0.5,
         lifecycle: bool = True,
-        stratiform_fraction: float = 0.3,
+        stratiform_fraction: float = DEMO_STRATIFORM_FRACTION,
         stratiform_rain: Sequence[float] = (0.2, 3.0),
         motion: Sequence[float] | None = None,
         seed: int = 0,
@@ -123,11 +132,10 @@ class SyntheticRain:
 
     def sample(self, index: int, split: str = "train") -> RainSample:
         """Sequence ``index`` of ``split`` (``"train"``, ``"val"`` or ``"test"``)."""
-        if split not in SPLIT_IDS:
-            raise ValueError(f"split must be one of {tuple(SPLIT_IDS)}, got {split!r}")
+        check_split(split)
         if index < 0:
             raise IndexError(f"index must be >= 0, got {index}")
-        rng = np.random.default_rng((self.seed, SPLIT_IDS[split], index))
+        rng = np.random.default_rng((self.seed, split_id(split), index))
         motion = rng.uniform(-self.max_speed, self.max_speed, 2)
         motion = motion if self.motion is None else self.motion
         centres, intensity, shapes = self._cells(rng, motion)

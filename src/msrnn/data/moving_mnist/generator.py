@@ -22,13 +22,14 @@ so positions stay in :math:`[-m, L + m]` (whenever :math:`L + 2m \ge 2s`, i.e. f
 
 Every random draw of sequence ``i`` of ``split`` comes from a generator seeded with
 ``(seed, split_id, i)``, so any sequence can be generated alone, in any order, in any worker.
-Splits use disjoint digit pools (:mod:`msrnn.data.digits`) and differently seeded sequences.
+Splits use disjoint digit pools (:mod:`msrnn.data.moving_mnist.digits`) and differently seeded
+sequences.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -36,11 +37,19 @@ from numpy.lib.stride_tricks import as_strided
 from torch import Tensor
 from torch.utils.data import Dataset
 
-from msrnn.data.digits import digit_pool
 from msrnn.data.info import DatasetInfo
+from msrnn.data.moving_mnist.digits import digit_pool
+from msrnn.data.splits import FRACTIONS, SPLITS, Split, check_split, split_id
 
-SPLIT_IDS = {"train": 0, "val": 1, "test": 2}
-PAPER_NUM_SEQUENCES = {"train": 10_500, "val": 1_500, "test": 3_000}  # 15 000 at 7 : 1 : 2
+NAME = "moving-mnist"
+#: The paper's 15 000 sequences split 7 : 1 : 2 (10 500 / 1 500 / 3 000).
+PAPER_NUM_SEQUENCES = {
+    split: round(15_000 * fraction) for split, fraction in zip(SPLITS, FRACTIONS, strict=True)
+}
+PAPER_SIZE = 64
+PAPER_NUM_DIGITS = 2
+PAPER_INPUT_FRAMES = 10
+PAPER_OUTPUT_FRAMES = 10
 BOUNCE_MARGIN = 2
 SPEEDS = (2, 6)
 
@@ -77,7 +86,7 @@ class MovingMNIST(Dataset):
         uint8.
 
     Example:
-        >>> data = MovingMNIST("val", num_sequences=3, seq_len=4, size=32)
+        >>> data = MovingMNIST(split="val", num_sequences=3, seq_len=4, size=32)
         >>> clip = data[0]
         >>> tuple(clip.shape), clip.dtype, bool(clip.max() <= 1.0)
         ((4, 1, 32, 32), torch.float32, True)
@@ -85,16 +94,17 @@ class MovingMNIST(Dataset):
 
     def __init__(
         self,
-        split: Literal["train", "val", "test"] = "train",
         *,
+        split: Split = "train",
         num_sequences: int | None = None,
-        seq_len: int = 20,
-        size: int = 64,
-        num_digits: int = 2,
+        seq_len: int = PAPER_INPUT_FRAMES + PAPER_OUTPUT_FRAMES,
+        size: int = PAPER_SIZE,
+        num_digits: int = PAPER_NUM_DIGITS,
         seed: int = 0,
         mnist_train: str | Path | None = None,
         mnist_test: str | Path | None = None,
     ) -> None:
+        check_split(split)
         self.pool = digit_pool(split, mnist_train=mnist_train, mnist_test=mnist_test)
         if num_sequences is None:
             num_sequences = PAPER_NUM_SEQUENCES[split]
@@ -106,9 +116,7 @@ class MovingMNIST(Dataset):
         self.size = size
         digit_h, digit_w = self.pool.images.shape[1:]
         self._limit = np.array([size - digit_w, size - digit_h], dtype=np.float64)
-        self.info = DatasetInfo(
-            name="moving-mnist", channels=1, frame_size=(size, size), seq_len=seq_len
-        )
+        self.info = DatasetInfo(name=NAME, channels=1, frame_size=(size, size), seq_len=seq_len)
 
     def __len__(self) -> int:
         return self.num_sequences
@@ -139,7 +147,7 @@ class MovingMNIST(Dataset):
         """Pool slots ``(D,)`` of the digits and their positions ``(T, D, 2)``."""
         if not 0 <= index < self.num_sequences:
             raise IndexError(f"index {index} out of range for {self.num_sequences} sequences")
-        rng = np.random.default_rng((self.seed, SPLIT_IDS[self.split], index))
+        rng = np.random.default_rng((self.seed, split_id(self.split), index))
         slots = rng.integers(0, len(self.pool.indices), self.num_digits)
         theta = rng.uniform(-np.pi, np.pi, self.num_digits)
         speed = rng.integers(SPEEDS[0], SPEEDS[1] + 1, self.num_digits)

@@ -1,6 +1,6 @@
 r"""TaxiBJ crowd flows (Zhang et al., AAAI 2017) with the protocol of the MS-RNN paper.
 
-Files: ``BJ13 … BJ16_M32x32_T30_InOut.h5`` of the DeepST release (:mod:`msrnn.data._taxibj_files`).
+Files: ``BJ13 … BJ16_M32x32_T30_InOut.h5`` of the DeepST release (:mod:`msrnn.data.taxibj.files`).
 Protocol (paper §IV-C, following MIM):
 
 * incomplete days are dropped and negative flows set to 0, per file;
@@ -35,19 +35,24 @@ import torch
 from torch import Tensor
 from torch.utils.data import Dataset
 
-from msrnn.data._taxibj_files import (
+from msrnn.data.info import DatasetInfo
+from msrnn.data.splits import Split, check_split
+from msrnn.data.taxibj.files import (
     SLOTS_PER_DAY,
     TAXIBJ_FILES,
     TaxiBJFlows,
     read_taxibj,
     slot_to_date,
 )
-from msrnn.data.info import DatasetInfo
 
-FOUR_WEEKS = SLOTS_PER_DAY * 7 * 4
+Flows = Literal["inflow", "outflow", "both"]
 FLOW_CHANNELS = {"inflow": (0,), "outflow": (1,), "both": (0, 1)}
-
-__all__ = ["FOUR_WEEKS", "TAXIBJ_FILES", "TaxiBJ", "TaxiBJFlows", "read_taxibj", "window_ends"]
+FOUR_WEEKS = SLOTS_PER_DAY * 7 * 4
+PAPER_INPUT_FRAMES = 4
+PAPER_OUTPUT_FRAMES = 4
+PAPER_FLOWS: Flows = "inflow"
+PAPER_TEST_SAMPLES = FOUR_WEEKS
+PAPER_VAL_SAMPLES = FOUR_WEEKS // 2
 
 
 def window_ends(slots: np.ndarray, seq_len: int) -> np.ndarray:
@@ -111,16 +116,15 @@ class TaxiBJ(Dataset):
         self,
         source: str | Path | TaxiBJFlows,
         *,
-        split: Literal["train", "val", "test"] = "train",
-        seq_len: int = 8,
-        flows: Literal["inflow", "outflow", "both"] = "inflow",
+        split: Split = "train",
+        seq_len: int = PAPER_INPUT_FRAMES + PAPER_OUTPUT_FRAMES,
+        flows: Flows = PAPER_FLOWS,
         reverse_time: bool = False,
-        test_samples: int = FOUR_WEEKS,
-        val_samples: int = FOUR_WEEKS // 2,
+        test_samples: int = PAPER_TEST_SAMPLES,
+        val_samples: int = PAPER_VAL_SAMPLES,
         files: Sequence[str] = TAXIBJ_FILES,
     ) -> None:
-        if split not in ("train", "val", "test"):
-            raise ValueError(f"split must be 'train', 'val' or 'test', got {split!r}")
+        check_split(split)
         if flows not in FLOW_CHANNELS:
             raise ValueError(f"flows must be one of {list(FLOW_CHANNELS)}, got {flows!r}")
         if seq_len < 1:
@@ -147,7 +151,7 @@ class TaxiBJ(Dataset):
             channels=len(self.channels),
             frame_size=tuple(int(v) for v in self.flows.frames.shape[-2:]),
             seq_len=seq_len,
-            units="taxis per cell per 30 min",
+            units=f"taxis per cell per {24 * 60 // SLOTS_PER_DAY} min",
             value_range=self.value_range,
         )
 
