@@ -127,7 +127,8 @@ def radolan_folder(tmp_path):
 
 def test_radolan_folder_splits_by_year_crops_and_fills_no_data(radolan_folder):
     sizes = {
-        s: len(RadolanFolder(radolan_folder, split=s, seq_len=4)) for s in ("train", "val", "test")
+        s: len(RadolanFolder(radolan_folder, split=s, frame_step=1, seq_len=4))
+        for s in ("train", "val", "test")
     }
     assert sizes == {"train": 2, "val": 1, "test": 1}
     data = RadolanFolder(
@@ -139,10 +140,10 @@ def test_radolan_folder_splits_by_year_crops_and_fills_no_data(radolan_folder):
     nodata = np.zeros((10, 10), bool)
     nodata[0] = True
     write_radolan(path, np.ones((10, 10)), time=datetime(2016, 1, 1, 0, 5), nodata=nodata)
-    frame = RadolanFolder(radolan_folder, split="test", seq_len=4, size=None)[0][1, 0]
+    frame = RadolanFolder(radolan_folder, split="test", frame_step=1, seq_len=4, size=None)[0][1, 0]
     assert (frame[0] == 0).all() and (frame[1:] == DWD.rain_to_pixel(12.0)).all()
     with pytest.raises(ValueError, match="missing='zero'"):
-        RadolanFolder(radolan_folder, split="test", seq_len=4, missing="raise")[0]
+        RadolanFolder(radolan_folder, split="test", frame_step=1, seq_len=4, missing="raise")[0]
 
 
 def test_radolan_folder_errors(radolan_folder, tmp_path):
@@ -152,9 +153,9 @@ def test_radolan_folder_errors(radolan_folder, tmp_path):
         RadolanFolder(radolan_folder, product="RW")
     wrong = radolan_folder / radolan_filename("RY", datetime(2016, 1, 1, 0, 10))
     wrong.rename(radolan_folder / radolan_filename("RY", datetime(2016, 1, 1, 0, 11)))
-    assert len(RadolanFolder(radolan_folder, split="test", seq_len=2, stride=1)) == 1
+    assert len(RadolanFolder(radolan_folder, split="test", frame_step=1, seq_len=2, stride=1)) == 1
     with pytest.raises(ValueError, match="differs from the file name"):
-        RadolanFolder(radolan_folder, split="test", seq_len=1, stride=1)[2]
+        RadolanFolder(radolan_folder, split="test", frame_step=1, seq_len=1, stride=1)[2]
     write_radolan(radolan_folder / radolan_filename("RW", TIME), np.ones((10, 10)), time=TIME)
     with pytest.raises(ValueError, match="choose one with product="):
         RadolanFolder(radolan_folder)
@@ -179,30 +180,30 @@ def steps(start: str, count: int, value: float = 1.0, shape=(6, 6)) -> dict:
 def test_rydl_units_splits_and_gaps(tmp_path):
     fields = steps("201401010000", 3, 0.5) | steps("201401010020", 3) | steps("201505050000", 2)
     path = rydl(tmp_path, fields)
-    per_five = RYDL(path, split="train", seq_len=3, size=None)
-    per_hour = RYDL(path, split="train", seq_len=3, size=None, value_units="mm/h")
+    per_five = RYDL(path, split="train", frame_step=1, seq_len=3, size=None)
+    per_hour = RYDL(path, split="train", frame_step=1, seq_len=3, size=None, value_units="mm/h")
     assert len(per_five) == 2  # two runs of 3, separated by a 5-minute gap
     assert per_five[0][0, 0, 0, 0].item() == pytest.approx(DWD.rain_to_pixel(6.0), abs=1e-6)
     assert per_hour[0][0, 0, 0, 0].item() == pytest.approx(DWD.rain_to_pixel(0.5), abs=1e-6)
-    assert len(RYDL(path, split="val", seq_len=2)) == 1
-    assert RYDL(path, split="val", seq_len=2, size=4)[0].shape == (2, 1, 4, 4)
+    assert len(RYDL(path, split="val", frame_step=1, seq_len=2)) == 1
+    assert RYDL(path, split="val", frame_step=1, seq_len=2, size=4)[0].shape == (2, 1, 4, 4)
     with pytest.raises(ValueError, match="no frames in 2016-2017"):
-        RYDL(path, split="test", seq_len=2)
+        RYDL(path, split="test", frame_step=1, seq_len=2)
 
 
 def test_rydl_keys_file(tmp_path):
     path = rydl(tmp_path, steps("201401010000", 4))
     assert (tmp_path / "RYDL_keys.txt").read_text().startswith("['201401010000'")
     (tmp_path / "RYDL_keys.txt").write_text("['201401010000', '201401010005']")
-    assert len(RYDL(path, seq_len=2)) == 1  # only the listed keys
+    assert len(RYDL(path, frame_step=1, seq_len=2)) == 1  # only the listed keys
     (tmp_path / "RYDL_keys.txt").write_text("['201401010000', '201401011200']")
     with pytest.raises(ValueError, match=r"lacks, e\.g\. '201401011200'"):
-        RYDL(path, seq_len=1)
+        RYDL(path, frame_step=1, seq_len=1)
     (tmp_path / "RYDL_keys.txt").write_text("{not a list")
     with pytest.raises(ValueError, match="Python list"):
-        RYDL(path, seq_len=1)
+        RYDL(path, frame_step=1, seq_len=1)
     with pytest.raises(FileNotFoundError, match="keys file"):
-        RYDL(path, seq_len=1, keys_file=tmp_path / "other.txt")
+        RYDL(path, frame_step=1, seq_len=1, keys_file=tmp_path / "other.txt")
 
 
 def test_rydl_bad_content(tmp_path):
@@ -210,22 +211,22 @@ def test_rydl_bad_content(tmp_path):
     fields["201401010005"][2, 2] = np.nan
     path = rydl(tmp_path, fields, keys_file=False)
     with pytest.raises(ValueError, match="1 NaN/inf"):
-        RYDL(path, seq_len=3)[0]
-    assert RYDL(path, seq_len=3, missing="zero", size=None)[0][1, 0, 2, 2] == 0
+        RYDL(path, frame_step=1, seq_len=3)[0]
+    assert RYDL(path, frame_step=1, seq_len=3, missing="zero", size=None)[0][1, 0, 2, 2] == 0
     with h5py.File(path, "a") as handle:
         handle["201401010010"][0, 0] = -1.0
     with pytest.raises(ValueError, match="negative rain"):
-        RYDL(path, seq_len=3, missing="zero")[0]
+        RYDL(path, frame_step=1, seq_len=3, missing="zero")[0]
     two_sizes = steps("201401010000", 1) | steps("201401010005", 1, shape=(6, 7))
     bad_size = rydl(tmp_path, two_sizes, keys_file=False)
     with pytest.raises(ValueError, match="same size"):
-        RYDL(bad_size, seq_len=2)[0]
+        RYDL(bad_size, frame_step=1, seq_len=2)[0]
     rydl(tmp_path, {"2014-01-01": np.ones((2, 2))}, keys_file=False)
     with pytest.raises(ValueError, match="is not a YYYYMMDDHHMM time"):
-        RYDL(tmp_path / "RYDL.hdf5", seq_len=1)
+        RYDL(tmp_path / "RYDL.hdf5", frame_step=1, seq_len=1)
     (tmp_path / "RYDL.hdf5").write_bytes(b"\x89HDF\r\n" + bytes(40))
     with pytest.raises(ValueError, match="not a readable HDF5"):
-        RYDL(tmp_path / "RYDL.hdf5", seq_len=1)
+        RYDL(tmp_path / "RYDL.hdf5", frame_step=1, seq_len=1)
     with pytest.raises(ValueError, match="value_units"):
         RYDL(tmp_path / "RYDL.hdf5", value_units="mm")
     with pytest.raises(FileNotFoundError):

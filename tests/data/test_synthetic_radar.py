@@ -118,7 +118,7 @@ def test_rydl_reads_back_exactly(tmp_path):
     with h5py.File(tmp_path / "RYDL.hdf5") as handle:
         stored = handle["201501010010"][()]  # the validation sequence, frame 2, mm per 5 min
     np.testing.assert_allclose(stored * 12, written[2].rain[2], rtol=1e-6)
-    data = RYDL(tmp_path / "RYDL.hdf5", split="val", seq_len=5, size=None)
+    data = RYDL(tmp_path / "RYDL.hdf5", split="val", frame_step=1, seq_len=5, size=None)
     np.testing.assert_allclose(
         data[0][:, 0].numpy(), rain_to_pixels(written[2].rain, DWD), atol=1e-6
     )
@@ -130,7 +130,9 @@ def test_radolan_reads_back_within_its_precision(tmp_path):
     composite = read_radolan(tmp_path / radolan_filename("RY", seq.times[1]))
     # 0.01 mm per 5 min is 0.12 mm/h: half a step of rounding at most
     assert np.abs(composite.rain_rate() - seq.rain[1]).max() <= 0.06 + 1e-4
-    clip = RadolanFolder(tmp_path, split="test", seq_len=5, size=None)[0][:, 0].numpy()
+    clip = RadolanFolder(tmp_path, split="test", frame_step=1, seq_len=5, size=None)[0][
+        :, 0
+    ].numpy()
     steps = np.rint(seq.rain.astype(np.float64) * (5 / 60) / 0.01)
     stored = steps.astype(np.float32) * np.float32(0.01) * np.float32(12)
     np.testing.assert_allclose(clip, rain_to_pixels(stored, DWD), atol=1e-5)

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from msrnn.data.info import PIXEL_INTENSITY
 from msrnn.data.splits import FRACTIONS, SplitOrAll
 from msrnn.data.windows import SplitBy, WindowedClips
 from msrnn.errors import ArgumentError
@@ -246,7 +247,7 @@ class ArrayDataset(WindowedClips):
         index_ranges: Mapping[str, Sequence[int]] | None = None,
         value_range: tuple[float, float] | None = None,
         channels: int | None = None,
-        units: str = "pixel intensity",
+        units: str = PIXEL_INTENSITY,
         name: str | None = None,
         time_major: bool = False,
         channels_last: bool | None = None,

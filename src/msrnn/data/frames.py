@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from msrnn.data.info import PIXEL_INTENSITY
 from msrnn.data.splits import FRACTIONS, SplitOrAll
 from msrnn.data.windows import SplitBy, WindowedClips
 
@@ -149,7 +150,7 @@ class PngFolderDataset(WindowedClips):
         fractions: Sequence[float] = FRACTIONS,
         index_ranges: Mapping[str, Sequence[int]] | None = None,
         channels: int | None = None,
-        units: str = "pixel intensity",
+        units: str = PIXEL_INTENSITY,
     ) -> None:
         source = PngSource(root)
         if channels is not None and channels != source.channels:

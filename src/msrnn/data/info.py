@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from msrnn.radar import RadarConvention
 
+#: The units of plain image data.
+PIXEL_INTENSITY = "pixel intensity"
+
 
 @dataclass(frozen=True)
 class DatasetInfo:
@@ -32,6 +35,6 @@ class DatasetInfo:
     channels: int
     frame_size: tuple[int, int]
     seq_len: int
-    units: str = "pixel intensity"
+    units: str = PIXEL_INTENSITY
     value_range: tuple[float, float] = (0.0, 255.0)
     radar: RadarConvention | None = None

@@ -19,6 +19,7 @@ from typing import Any
 
 import torch
 
+from msrnn.data import hko, moving_mnist, taxibj
 from msrnn.models import build_model, list_models, ms_variant_of
 from msrnn.profiling import Profile, RunSetup, profile_training
 
@@ -47,12 +48,27 @@ class Setting:
     paper: dict[str, tuple[str, float]]
 
 
-MOVING_MNIST = Setting(
+def _setting(
+    name: str,
+    dataset: str,
+    table: str,
+    side: int,
+    input_frames: int,
+    output_frames: int,
+    paper: dict[str, tuple[str, float]],
+) -> Setting:
+    """A setting of square frames, titled ``"<dataset> (<table>: HxW, in -> out frames)"``."""
+    title = f"{dataset} ({table}: {side}x{side}, {input_frames} -> {output_frames} frames)"
+    return Setting(name, title, (side, side), input_frames + output_frames, input_frames, paper)
+
+
+MOVING_MNIST = _setting(
     "moving_mnist",
-    "Moving MNIST (Table I: 64x64, 10 -> 10 frames)",
-    (64, 64),
-    20,
-    10,
+    "Moving MNIST",
+    "Table I",
+    moving_mnist.PAPER_SIZE,
+    moving_mnist.PAPER_INPUT_FRAMES,
+    moving_mnist.PAPER_OUTPUT_FRAMES,
     {
         "convlstm": ("1.77M", 5.50),
         "ms-convlstm": ("1.77M", 3.86),
@@ -66,12 +82,13 @@ MOVING_MNIST = Setting(
         "ms-motionrnn": ("7.56M", 10.48),
     },
 )
-TAXIBJ = Setting(
+TAXIBJ = _setting(
     "taxibj",
-    "TaxiBJ (Table II: 32x32, 4 -> 4 frames)",
-    (32, 32),
-    8,
-    4,
+    "TaxiBJ",
+    "Table II",
+    32,  # the grid of the DeepST files
+    taxibj.PAPER_INPUT_FRAMES,
+    taxibj.PAPER_OUTPUT_FRAMES,
     {
         "convlstm": ("1.77M", 2.71),
         "ms-convlstm": ("1.77M", 2.54),
@@ -87,12 +104,13 @@ TAXIBJ = Setting(
         "ms-motionrnn": ("7.56M", 3.28),
     },
 )
-HKO7 = Setting(
+HKO7 = _setting(
     "hko7",
-    "HKO-7 (Table III: 88x88, 10 -> 10 frames)",
-    (88, 88),
-    20,
-    10,
+    "HKO-7",
+    "Table III",
+    hko.PAPER_SIZE,
+    hko.PAPER_INPUT_FRAMES,
+    hko.PAPER_OUTPUT_FRAMES,
     {
         "convlstm": ("1.77M", 8.18),
         "ms-convlstm": ("1.77M", 5.23),

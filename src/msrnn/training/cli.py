@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Sequence
-from itertools import pairwise
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
@@ -13,19 +13,22 @@ from lightning.pytorch.callbacks import ModelCheckpoint, ProgressBar
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI, SaveConfigCallback
 from lightning.pytorch.loggers import CSVLogger, Logger
 
+from msrnn.models import canonical_name
 from msrnn.training.checkpoint_settings import settings_with_checkpoint
 from msrnn.training.checkpoints import CheckpointError, SafeCheckpointIO, read_checkpoint
+from msrnn.training.cli_args import with_default_data
 from msrnn.training.datamodule import SequenceDataModule
 from msrnn.training.interruption import CheckpointOnInterrupt
 from msrnn.training.prediction_writer import ForecastWriter
 from msrnn.training.progress import RunProgressBar
-from msrnn.training.run_dir import check_fresh_or_resumed, checkpoint_dir, resolve_checkpoint
+from msrnn.training.run_dir import (
+    check_fresh_or_resumed,
+    checkpoint_dir,
+    default_run_dir,
+    resolve_checkpoint,
+)
 from msrnn.training.run_lock import RunLock, is_launching_process
 from msrnn.training.system import ForecastSystem
-
-DEFAULT_RUN = "runs/default"
-#: The data module when neither a config nor ``--data`` names one: the embedded Moving MNIST.
-DEFAULT_DATA = "msrnn.training.MovingMNISTDataModule"
 
 
 class RunConfigSaver(SaveConfigCallback):
@@ -84,8 +87,11 @@ def _check_accelerator(accelerator: Any) -> None:
 class MSRNNCLI(LightningCLI):
     """LightningCLI with msrnn's run-folder conventions.
 
-    * ``--trainer.default_root_dir`` is the run folder (default ``runs/default``); logs go to
-      ``<run>/logs`` (CSV, plus TensorBoard when installed), checkpoints to ``<run>/checkpoints``.
+    * ``--trainer.default_root_dir`` is the run folder, by default ``runs/<data>/<model>``: the
+      data module's ``name`` (``moving_mnist``, ``kth``, ...) and the canonical model name, so
+      ``msrnn fit --config configs/kth.yaml --model.model ms-predrnn`` trains into
+      ``runs/kth/ms-predrnn``; logs go to ``<run>/logs`` (CSV, plus TensorBoard when installed),
+      checkpoints to ``<run>/checkpoints``.
     * ``fit`` refuses a run folder that already holds checkpoints unless ``--ckpt_path last``
       (resume) is given; nothing is ever deleted.
     * ``validate``/``test``/``predict`` need trained weights: ``--ckpt_path best`` or ``last``
@@ -113,7 +119,7 @@ class MSRNNCLI(LightningCLI):
                 SequenceDataModule,
                 subclass_mode_data=True,
                 save_config_callback=RunConfigSaver,
-                trainer_defaults={"default_root_dir": DEFAULT_RUN, "max_epochs": 20},
+                trainer_defaults={"max_epochs": 20},
                 seed_everything_default=2022,
                 auto_configure_optimizers=False,
                 parser_kwargs={"exit_on_error": False},  # msrnn.cli prints the error in one line
@@ -124,8 +130,19 @@ class MSRNNCLI(LightningCLI):
             if self._run_lock is not None:
                 self._run_lock.release()
 
+    def parse_arguments(self, parser: LightningArgumentParser, args: Any) -> None:
+        """Parse with the default data module named when nothing chooses one
+        (:mod:`msrnn.training.cli_args`), then fill in the default run folder."""
+        if args is None or isinstance(args, Sequence):
+            args = with_default_data(sys.argv[1:] if args is None else args)
+        super().parse_arguments(parser, args)
+        subcommand = self.config.get("subcommand")
+        config = self.config[subcommand] if subcommand else self.config
+        if config["trainer"].get("default_root_dir") is None:
+            model = canonical_name(config["model"]["model"])
+            config["trainer"]["default_root_dir"] = default_run_dir(_data_name(config), model)
+
     def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
-        parser.set_defaults({"data": {"class_path": DEFAULT_DATA}})
         for source, target in (
             ("channels", "in_channels"),
             ("input_frames", "input_frames"),
@@ -137,7 +154,7 @@ class MSRNNCLI(LightningCLI):
 
     def instantiate_trainer(self, **kwargs: Any):
         config = self._get(self.config_init, "trainer", default={})
-        root = Path(config.get("default_root_dir") or DEFAULT_RUN)
+        root = Path(config["default_root_dir"])
         if config.get("logger") in (None, True):
             kwargs["logger"] = _loggers(root)
         _check_accelerator(config.get("accelerator"))
@@ -167,7 +184,7 @@ class MSRNNCLI(LightningCLI):
             return
         config = self.config[subcommand]
         ckpt_path = config.get("ckpt_path")
-        root = config["trainer"].get("default_root_dir") or DEFAULT_RUN
+        root = config["trainer"]["default_root_dir"]
         if subcommand == "fit" and ckpt_path == "best":
             raise ValueError(
                 "msrnn fit resumes from --ckpt_path last (or a .ckpt file); best is for "
@@ -215,31 +232,15 @@ class MSRNNCLI(LightningCLI):
         self._check_channels()
 
 
-def _check_config_files(args: Sequence[str]) -> None:
-    """Refuse a ``--config`` file that is missing, empty or not a YAML mapping, naming it."""
-    import yaml
-
-    given = [value for flag, value in pairwise(args) if flag in ("--config", "-c")]
-    given += [arg.split("=", 1)[1] for arg in args if arg.startswith("--config=")]
-    for value in given:
-        path = Path(value)
-        if not path.is_file():
-            raise FileNotFoundError(f"--config {path}: no such file")
-        try:
-            content = yaml.safe_load(path.read_text())
-        except yaml.YAMLError as error:
-            raise ValueError(f"--config {path} is not valid YAML ({error})") from None
-        if not isinstance(content, dict):
-            what = "empty" if content is None else f"a {type(content).__name__}, not a mapping"
-            raise ValueError(
-                f"--config {path} is {what}: a config maps sections (model:, data:, trainer:) "
-                "to their settings; see configs/quickstart.yaml"
-            )
+def _data_name(config: Any) -> str:
+    """The ``name`` of the data module class a parsed config chooses (else its class name)."""
+    module, _, name = config["data"]["class_path"].rpartition(".")
+    data_class = getattr(importlib.import_module(module), name)
+    return getattr(data_class, "name", None) or data_class.__name__
 
 
 def run_cli(args: Sequence[str]) -> MSRNNCLI:
     """Run ``msrnn <subcommand> ...`` (the arguments after ``msrnn``)."""
-    _check_config_files(args)
     # LightningCLI warns when it is given ``args`` while the process has command-line arguments
     # of its own (``msrnn quickstart``); the arguments given here are the whole command.
     saved = sys.argv

@@ -8,15 +8,25 @@ from typing import Literal
 
 from torch.utils.data import Dataset
 
+from msrnn.data.info import PIXEL_INTENSITY
+from msrnn.data.moving_mnist import (
+    PAPER_INPUT_FRAMES,
+    PAPER_NUM_DIGITS,
+    PAPER_NUM_SEQUENCES,
+    PAPER_OUTPUT_FRAMES,
+    PAPER_SIZE,
+)
+from msrnn.data.splits import FRACTIONS
 from msrnn.training.datamodule import SequenceDataModule
 
 
 class MovingMNISTDataModule(SequenceDataModule):
     """Moving MNIST generated on the fly from the 5 000 embedded digits (or real MNIST files).
 
-    Paper setting (the defaults): 15 000 sequences of 20 frames split 7:1:2, 64x64, 2 digits,
-    10 observed and 10 forecast frames. Train, validation and test draw their digits from disjoint
-    pools and their sequences from disjoint seeds (:class:`msrnn.data.MovingMNIST`).
+    The defaults are the paper's setting (the constants of :mod:`msrnn.data.moving_mnist`): 15 000
+    sequences split 7:1:2, 64x64, 2 digits, 10 observed and 10 forecast frames. Train, validation
+    and test draw their digits from disjoint pools and their sequences from disjoint seeds
+    (:class:`msrnn.data.MovingMNIST`).
 
     Args:
         train_sequences: sequences in the training split.
@@ -28,23 +38,29 @@ class MovingMNISTDataModule(SequenceDataModule):
         mnist_train: optional path of the real MNIST training images (IDX); then
             ``mnist_test`` is needed too and the test digits come from MNIST-test.
         mnist_test: optional path of the real MNIST test images (IDX).
-        **kwargs: :class:`SequenceDataModule` arguments (batch size, frames, workers, ...).
+        input_frames: observed frames per sequence.
+        output_frames: frames to forecast per sequence.
+        **kwargs: :class:`SequenceDataModule` arguments (batch size, workers, ...).
     """
+
+    name = "moving_mnist"
 
     def __init__(
         self,
         *,
-        train_sequences: int = 10_500,
-        val_sequences: int = 1_500,
-        test_sequences: int = 3_000,
-        size: int = 64,
-        num_digits: int = 2,
+        train_sequences: int = PAPER_NUM_SEQUENCES["train"],
+        val_sequences: int = PAPER_NUM_SEQUENCES["val"],
+        test_sequences: int = PAPER_NUM_SEQUENCES["test"],
+        size: int = PAPER_SIZE,
+        num_digits: int = PAPER_NUM_DIGITS,
         data_seed: int = 0,
         mnist_train: str | None = None,
         mnist_test: str | None = None,
+        input_frames: int = PAPER_INPUT_FRAMES,
+        output_frames: int = PAPER_OUTPUT_FRAMES,
         **kwargs,
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(input_frames=input_frames, output_frames=output_frames, **kwargs)
         self.counts = {"train": train_sequences, "val": val_sequences, "test": test_sequences}
         self.size = size
         self.num_digits = num_digits
@@ -88,6 +104,8 @@ class ArrayDataModule(SequenceDataModule):
         **kwargs: :class:`SequenceDataModule` arguments.
     """
 
+    name = "arrays"
+
     def __init__(
         self,
         *,
@@ -95,9 +113,9 @@ class ArrayDataModule(SequenceDataModule):
         key: str | None = None,
         stride: int | None = None,
         split_by: Literal["sequence", "time"] = "sequence",
-        fractions: Sequence[float] = (0.7, 0.1, 0.2),
+        fractions: Sequence[float] = FRACTIONS,
         value_range: tuple[float, float] | None = None,
-        units: str = "pixel intensity",
+        units: str = PIXEL_INTENSITY,
         channels_last: bool | None = None,
         **kwargs,
     ) -> None:

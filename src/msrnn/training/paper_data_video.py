@@ -7,13 +7,15 @@ from typing import Literal
 
 from torch.utils.data import Dataset
 
+from msrnn.data import kth, taxibj
 from msrnn.training.datamodule import SequenceDataModule
 
 ActionSet = Literal["all", "locomotion"]
 
 
 class KTHDataModule(SequenceDataModule):
-    """KTH human actions, the paper's protocol (:mod:`msrnn.data.kth`).
+    """KTH human actions, the paper's protocol (:mod:`msrnn.data.kth`, whose constants are the
+    defaults).
 
     Defaults: frames resized to 88x88; training on 20-frame windows (10 observed -> 10 forecast)
     at stride 1; testing on ``input_frames + test_output_frames = 30``-frame windows (10 -> 20)
@@ -33,9 +35,12 @@ class KTHDataModule(SequenceDataModule):
         train_stride: stride of the training windows (one number or one per action).
         test_strides: strides of the validation and test windows; default the paper's.
         test_output_frames: frames forecast at test time (the paper: 20).
-        **kwargs: :class:`SequenceDataModule` arguments (default 10 input and 10 output frames).
+        input_frames: observed frames per sequence.
+        output_frames: frames to forecast per training and validation sequence.
+        **kwargs: :class:`SequenceDataModule` arguments (batch size, workers, ...).
     """
 
+    name = "kth"
     channels = 1
 
     def __init__(
@@ -44,38 +49,31 @@ class KTHDataModule(SequenceDataModule):
         root: str,
         actions: ActionSet | list[str] = "all",
         sequence_lists: list[str] | None = None,
-        size: int = 88,
+        size: int = kth.PAPER_SIZE,
         persons: dict[str, list[int]] | None = None,
-        train_stride: int | dict[str, int] = 1,
+        train_stride: int | dict[str, int] = kth.PAPER_TRAIN_STRIDE,
         test_strides: int | dict[str, int] | None = None,
-        test_output_frames: int = 20,
+        test_output_frames: int = kth.PAPER_TEST_OUTPUT_FRAMES,
+        input_frames: int = kth.PAPER_INPUT_FRAMES,
+        output_frames: int = kth.PAPER_OUTPUT_FRAMES,
         **kwargs,
     ) -> None:
-        from msrnn.data.kth import ACTIONS, LOCOMOTION, PAPER_TEST_STRIDES
-
-        kwargs.setdefault("input_frames", 10)
-        kwargs.setdefault("output_frames", 10)
-        super().__init__(**kwargs)
+        super().__init__(input_frames=input_frames, output_frames=output_frames, **kwargs)
         if test_output_frames < 1:
             raise ValueError(f"test_output_frames must be at least 1, got {test_output_frames}")
-        named = {"all": ACTIONS, "locomotion": LOCOMOTION}
+        named = {"all": kth.ACTIONS, "locomotion": kth.LOCOMOTION}
         self.actions = named[actions] if isinstance(actions, str) and actions in named else actions
         self.root = root
         self.sequence_lists = sequence_lists
         self.size = size
         self.persons = persons
-        self.strides = {
-            "train": train_stride,
-            "val": PAPER_TEST_STRIDES if test_strides is None else test_strides,
-            "test": PAPER_TEST_STRIDES if test_strides is None else test_strides,
-        }
+        evaluation = kth.PAPER_TEST_STRIDES if test_strides is None else test_strides
+        self.strides = {"train": train_stride, "val": evaluation, "test": evaluation}
         self.test_output_frames = test_output_frames
 
     def make_dataset(self, split: str) -> Dataset:
-        from msrnn.data.kth import KTH
-
         horizon = self.test_output_frames if split == "test" else self.output_frames
-        return KTH(
+        return kth.KTH(
             self.root,
             split=split,
             seq_len=self.input_frames + horizon,
@@ -88,7 +86,8 @@ class KTHDataModule(SequenceDataModule):
 
 
 class TaxiBJDataModule(SequenceDataModule):
-    """TaxiBJ crowd flows, the paper's protocol (:mod:`msrnn.data.taxibj`).
+    """TaxiBJ crowd flows, the paper's protocol (:mod:`msrnn.data.taxibj`, whose constants are the
+    defaults).
 
     Defaults: 32x32 inflow, 4 observed -> 4 forecast half-hours, chronological frames, the last
     four weeks (1344 samples) as test, the two weeks (672 samples) before them as validation,
@@ -102,42 +101,42 @@ class TaxiBJDataModule(SequenceDataModule):
         reverse_time: newest frame first, as the official code (compatibility only).
         test_samples: samples in the test split.
         val_samples: samples in the validation split.
-        **kwargs: :class:`SequenceDataModule` arguments (default 4 input and 4 output frames).
+        input_frames: observed frames per sample.
+        output_frames: frames to forecast per sample.
+        **kwargs: :class:`SequenceDataModule` arguments (batch size, workers, ...).
     """
+
+    name = "taxibj"
 
     def __init__(
         self,
         *,
         root: str,
         files: list[str] | None = None,
-        flows: Literal["inflow", "outflow", "both"] = "inflow",
+        flows: taxibj.Flows = taxibj.PAPER_FLOWS,
         reverse_time: bool = False,
-        test_samples: int = 1344,
-        val_samples: int = 672,
+        test_samples: int = taxibj.PAPER_TEST_SAMPLES,
+        val_samples: int = taxibj.PAPER_VAL_SAMPLES,
+        input_frames: int = taxibj.PAPER_INPUT_FRAMES,
+        output_frames: int = taxibj.PAPER_OUTPUT_FRAMES,
         **kwargs,
     ) -> None:
-        from msrnn.data.taxibj import FLOW_CHANNELS, TAXIBJ_FILES
-
-        kwargs.setdefault("input_frames", 4)
-        kwargs.setdefault("output_frames", 4)
-        super().__init__(**kwargs)
-        if flows not in FLOW_CHANNELS:
-            raise ValueError(f"flows must be one of {list(FLOW_CHANNELS)}, got {flows!r}")
+        super().__init__(input_frames=input_frames, output_frames=output_frames, **kwargs)
+        if flows not in taxibj.FLOW_CHANNELS:
+            raise ValueError(f"flows must be one of {list(taxibj.FLOW_CHANNELS)}, got {flows!r}")
         self.root = root
-        self.files: Sequence[str] = TAXIBJ_FILES if files is None else files
+        self.files: Sequence[str] = taxibj.TAXIBJ_FILES if files is None else files
         self.flows = flows
-        self.channels = len(FLOW_CHANNELS[flows])
+        self.channels = len(taxibj.FLOW_CHANNELS[flows])
         self.reverse_time = reverse_time
         self.test_samples = test_samples
         self.val_samples = val_samples
         self._record = None
 
     def make_dataset(self, split: str) -> Dataset:
-        from msrnn.data.taxibj import TaxiBJ, read_taxibj
-
         if self._record is None:
-            self._record = read_taxibj(self.root, files=self.files)
-        return TaxiBJ(
+            self._record = taxibj.read_taxibj(self.root, files=self.files)
+        return taxibj.TaxiBJ(
             self._record,
             split=split,
             seq_len=self.seq_len,

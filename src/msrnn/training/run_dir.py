@@ -16,6 +16,18 @@ from pathlib import Path
 from msrnn.training.checkpoints import read_checkpoint
 
 CHECKPOINTS = "checkpoints"
+#: The folder of the run folders that are not given with ``--trainer.default_root_dir``.
+RUNS = "runs"
+
+
+def default_run_dir(data: str, model: str) -> str:
+    """``runs/<data>/<model>``: the run folder when ``--trainer.default_root_dir`` is not given.
+
+    Example:
+        >>> default_run_dir("kth", "ms-predrnn")
+        'runs/kth/ms-predrnn'
+    """
+    return f"{RUNS}/{data}/{model}"
 
 
 def checkpoint_dir(run: str | Path) -> Path:

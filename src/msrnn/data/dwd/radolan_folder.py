@@ -12,6 +12,7 @@ import torch
 
 from msrnn.data.dwd.pixels import DWD, Missing, check_missing, rain_frame
 from msrnn.data.dwd.protocol import (
+    PAPER_FRAME_STEP,
     PAPER_INPUT_FRAMES,
     PAPER_OUTPUT_FRAMES,
     PAPER_SIZE,
@@ -38,7 +39,7 @@ class RadolanFolder(RadarClips):
         product: the product to read (``"RY"``, ...) when the folder holds several.
         years: inclusive year range per split; default :data:`DWD_YEARS`.
         seq_len: frames per clip (paper: 5 + 5).
-        frame_step: ``INT``-minute steps between clip frames.
+        frame_step: ``INT``-minute steps between clip frames (paper: 6, i.e. 30 minutes of RY).
         stride: clip starts at least ``stride`` clip frames apart; default ``seq_len``.
         size: output side or ``(h, w)`` (paper: 124); ``None`` keeps the native grid.
         crop: ``(top, left, height, width)`` cut (north-up) before resizing.
@@ -58,7 +59,7 @@ class RadolanFolder(RadarClips):
         product: str | None = None,
         years: Mapping[str, Sequence[int]] | None = None,
         seq_len: int = PAPER_INPUT_FRAMES + PAPER_OUTPUT_FRAMES,
-        frame_step: int = 1,
+        frame_step: int = PAPER_FRAME_STEP,
         stride: int | None = None,
         size: Size | None = PAPER_SIZE,
         crop: Box | None = None,

@@ -14,6 +14,7 @@ import numpy as np
 from msrnn.data.dwd.pixels import DWD, Missing, check_missing, rain_frame
 from msrnn.data.dwd.protocol import (
     CADENCE,
+    PAPER_FRAME_STEP,
     PAPER_INPUT_FRAMES,
     PAPER_OUTPUT_FRAMES,
     PAPER_SIZE,
@@ -25,6 +26,8 @@ from msrnn.data.radar.times import parse_time
 from msrnn.data.splits import Split, check_split
 
 ValueUnits = Literal["mm/5min", "mm/h"]
+#: RainNet's archive holds rain depths in mm per 5 minutes.
+RYDL_VALUE_UNITS: ValueUnits = "mm/5min"
 
 
 class RYDL(RadarClips):
@@ -37,7 +40,7 @@ class RYDL(RadarClips):
             exists, else the file's own dataset names.
         years: inclusive year range per split; default :data:`DWD_YEARS`.
         seq_len: frames per clip (paper: 5 + 5).
-        frame_step: 5-minute steps between clip frames.
+        frame_step: 5-minute steps between clip frames (paper: 6, i.e. 30 minutes).
         stride: clip starts at least ``stride`` clip frames apart; default ``seq_len``.
         size: output side or ``(h, w)`` (paper: 124); ``None`` keeps 900×900.
         crop: ``(top, left, height, width)`` cut before resizing.
@@ -58,11 +61,11 @@ class RYDL(RadarClips):
         keys_file: str | Path | None = None,
         years: Mapping[str, Sequence[int]] | None = None,
         seq_len: int = PAPER_INPUT_FRAMES + PAPER_OUTPUT_FRAMES,
-        frame_step: int = 1,
+        frame_step: int = PAPER_FRAME_STEP,
         stride: int | None = None,
         size: Size | None = PAPER_SIZE,
         crop: Box | None = None,
-        value_units: ValueUnits = "mm/5min",
+        value_units: ValueUnits = RYDL_VALUE_UNITS,
         missing: Missing = "raise",
     ) -> None:
         check_split(split)
@@ -78,7 +81,7 @@ class RYDL(RadarClips):
             raise ValueError(f"{path}: key {odd!r} is not a YYYYMMDDHHMM time")
         catalogue = Catalogue.build(times, keys, CADENCE, str(path))
         catalogue = by_year(catalogue, split, years, str(path))
-        scale = 3600 / CADENCE if value_units == "mm/5min" else 1.0
+        scale = 3600 / CADENCE if value_units == RYDL_VALUE_UNITS else 1.0
         super().__init__(
             catalogue,
             RydlReader(path, catalogue.items, scale=scale, missing=check_missing(missing)),
