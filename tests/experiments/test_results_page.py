@@ -95,7 +95,7 @@ def test_claim_that_wins_every_seed_holds(results):
 def test_paper_scale_section_lists_commands_and_expectations(results):
     page = render(results)
     assert "### Table 1: Moving MNIST (20 epochs)" in page
-    assert "msrnn fit --config configs/moving_mnist/ms-convlstm.yaml" in page
+    assert "msrnn fit --config configs/moving_mnist.yaml --model.model ms-convlstm" in page
     assert "--trainer.devices 4" in page
 
 

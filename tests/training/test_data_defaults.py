@@ -1,13 +1,18 @@
 """Each data module defaults to what its dataset defaults to (both read the dataset package's
-constants), and the command line gives a config's data module its own defaults, not the
-default Moving MNIST's, with the run folder ``runs/<data>/<model>``."""
+constants); each dataset config is named after its data module and restates none of its defaults;
+the command line gives a config's data module its own defaults, not the default Moving MNIST's,
+with the run folder ``runs/<data>/<model>``."""
 
 from __future__ import annotations
 
+import importlib
 import inspect
+from pathlib import Path
 
 import pytest
+import yaml
 
+import msrnn
 from msrnn.data import (
     HKO7,
     KTH,
@@ -29,6 +34,14 @@ from msrnn.training import (
     TaxiBJDataModule,
 )
 from msrnn.training.cli import MSRNNCLI
+from msrnn.training.datamodule import SequenceDataModule
+
+#: The dataset configs: the shipped configs without a model section (the recipes have one).
+DATASET_CONFIGS = [
+    path
+    for path in sorted((Path(msrnn.__file__).parent / "configs").glob("*.yaml"))
+    if "model" not in yaml.safe_load(path.read_text())
+]
 
 
 def defaults(callable_) -> dict:
@@ -127,3 +140,14 @@ def test_the_run_folder_defaults_to_the_data_and_the_canonical_model(tmp_path, m
 def test_every_data_module_names_its_run_folder():
     modules = [module for module, *_ in SHARED] + [ArrayDataModule]
     assert all(isinstance(module.name, str) and module.name for module in modules)
+
+
+@pytest.mark.parametrize("path", DATASET_CONFIGS, ids=lambda path: path.stem)
+def test_a_dataset_config_is_named_after_its_data_module_and_restates_no_default(path):
+    data = yaml.safe_load(path.read_text())["data"]
+    module_name, _, class_name = data["class_path"].rpartition(".")
+    module = getattr(importlib.import_module(module_name), class_name)
+    assert module.name == path.stem
+    known = defaults(SequenceDataModule) | defaults(module)
+    restated = {key: value for key, value in data["init_args"].items() if known.get(key) == value}
+    assert restated == {}

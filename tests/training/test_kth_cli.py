@@ -1,4 +1,4 @@
-"""``msrnn fit`` + ``msrnn test`` on a KTH fixture through the generated config."""
+"""``msrnn fit`` + ``msrnn test`` on a KTH fixture through the shipped dataset config."""
 
 import json
 from pathlib import Path
@@ -11,7 +11,7 @@ from msrnn.training.paper_data_video import KTHDataModule
 from tests.data.fixtures_kth import write_kth_clip
 from tests.training.helpers import config_args
 
-CONFIG = Path(msrnn.__file__).parent / "configs" / "kth" / "ms-convlstm.yaml"
+CONFIG = Path(msrnn.__file__).parent / "configs" / "kth.yaml"
 CLIPS = (
     "person01_running_d1",
     "person02_boxing_d1",
@@ -31,6 +31,7 @@ def root(tmp_path):
 def tiny(root, run):
     return config_args(
         CONFIG, run,
+        "--model.model", "ms-convlstm",
         "--data.init_args.root", str(root),
         "--data.init_args.size", "16",
         "--data.init_args.input_frames", "2",

@@ -1,5 +1,5 @@
-"""``msrnn fit`` + ``msrnn test`` on radar data through the generated configs: CSI/HSS and the
-other radar scores land in ``metrics.json``; the data modules' protocol defaults."""
+"""``msrnn fit`` + ``msrnn test`` on radar data through the shipped dataset configs: CSI/HSS and
+the other radar scores land in ``metrics.json``; the data modules' protocol defaults."""
 
 from __future__ import annotations
 
@@ -24,9 +24,10 @@ RADAR_KEYS = ("csi_30_mean", "csi_0.5", "hss_0.5", "hss_5_mean", "pod_2", "far_1
 BALANCED_KEYS = ("b_mse_frame_sum_mean", "b_mae_frame_sum_mean")
 
 
-def tiny(config: str, run: Path, *data: str) -> list[str]:
+def tiny(dataset: str, model: str, run: Path, *data: str) -> list[str]:
     return config_args(
-        CONFIGS / config, run,
+        CONFIGS / f"{dataset}.yaml", run,
+        "--model.model", model,
         "--data.init_args.size", "16",
         "--data.init_args.input_frames", "2",
         "--data.init_args.output_frames", "2",
@@ -44,7 +45,7 @@ def test_hko7_fit_and_test_write_the_radar_scores(tmp_path):
     root = tmp_path / "hko"
     write_synthetic_archive(root, "hko7", rain=SyntheticRain(size=20, seq_len=4, seed=1))
     run = tmp_path / "run"
-    args = tiny("hko7/ms-convlstm.yaml", run, "--data.init_args.root", str(root))
+    args = tiny("hko7", "ms-convlstm", run, "--data.init_args.root", str(root))
     metrics = fit_and_test(args, run)
     for key in (*RADAR_KEYS, *BALANCED_KEYS):
         assert key in metrics, key
@@ -57,7 +58,7 @@ def test_dwd_png_fit_and_test_write_the_radar_scores(tmp_path):
     write_synthetic_archive(root, "png", rain=rain, convention="dwd", valid_folder=False)
     run = tmp_path / "run"
     extra = ("--data.init_args.root", str(root), "--data.init_args.frame_step", "1")
-    args = tiny("dwd/ms-predrnn.yaml", run, *extra, "--data.init_args.val_fraction", "0.5")
+    args = tiny("dwd", "ms-predrnn", run, *extra, "--data.init_args.val_fraction", "0.5")
     metrics = fit_and_test(args, run)
     assert all(key in metrics for key in RADAR_KEYS) and metrics["model"] == "ms-predrnn"
 
@@ -65,7 +66,7 @@ def test_dwd_png_fit_and_test_write_the_radar_scores(tmp_path):
 def test_synthetic_radar_fit_and_test_write_the_radar_scores(tmp_path):
     run = tmp_path / "run"
     counts = ("--data.init_args.train_sequences", "4", "--data.init_args.val_sequences", "2")
-    args = tiny("synthetic_radar/convlstm.yaml", run, *counts)
+    args = tiny("synthetic_radar", "convlstm", run, *counts)
     metrics = fit_and_test([*args, "--data.init_args.test_sequences", "2"], run)
     assert all(key in metrics for key in (*RADAR_KEYS, *BALANCED_KEYS))
     assert len(metrics["hss_0.5"]) == 2

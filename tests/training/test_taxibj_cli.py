@@ -1,4 +1,4 @@
-"""``msrnn fit`` + ``msrnn test`` on a TaxiBJ fixture through the generated config."""
+"""``msrnn fit`` + ``msrnn test`` on a TaxiBJ fixture through the shipped dataset config."""
 
 import json
 from pathlib import Path
@@ -11,7 +11,7 @@ from msrnn.training.paper_data_video import TaxiBJDataModule
 from tests.data.fixtures_taxibj import write_taxibj_release
 from tests.training.helpers import config_args
 
-CONFIG = Path(msrnn.__file__).parent / "configs" / "taxibj" / "ms-convlstm.yaml"
+CONFIG = Path(msrnn.__file__).parent / "configs" / "taxibj.yaml"
 
 
 @pytest.fixture
@@ -24,6 +24,7 @@ def tiny(root, run):
     # batch 4 instead of the helper's 2: later flags win
     return config_args(
         CONFIG, run,
+        "--model.model", "ms-convlstm",
         "--data.init_args.root", str(root),
         "--data.init_args.test_samples", "48",
         "--data.init_args.val_samples", "24",

@@ -1,9 +1,10 @@
 r"""The paper-scale runs of Tables I-V as commands, with their expected memory and time.
 
-Every model of a table is trained with its generated config (``configs/<dataset>/<model>.yaml``:
-6 layers of 64 channels, Adam 3e-4, L1+L2, scheduled sampling, 20 epochs, 30 for HKO-7) at the
-paper's global batch of 4, split over ``devices x nodes`` GPUs by Lightning DDP, then tested on
-its best validation checkpoint with the paper's protocol (metrics over all ``T-1`` outputs).
+Every model of a table is trained with its dataset's config and its name
+(``--config configs/<dataset>.yaml --model.model <model>``: 6 layers of 64 channels, Adam 3e-4,
+L1+L2, scheduled sampling, the config's epochs) at the paper's global batch of 4, split over
+``devices x nodes`` GPUs by Lightning DDP, then tested on its best validation checkpoint with the
+paper's protocol (metrics over all ``T-1`` outputs).
 
 Expected memory per GPU follows from the measured records of
 :mod:`msrnn.experiments.memory_params` (batch 1): activations grow linearly with the batch, the
@@ -22,11 +23,21 @@ import math
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
+import yaml
+
+from msrnn.data.moving_mnist import PAPER_NUM_SEQUENCES
 from msrnn.experiments.memory_params import HKO7, MOVING_MNIST, TAXIBJ
 
 GLOBAL_BATCH = 4
+
+
+def dataset_config(dataset: str) -> Path:
+    """The packaged ``configs/<dataset>.yaml``."""
+    return Path(str(resources.files("msrnn") / "configs" / f"{dataset}.yaml"))
 
 
 @dataclass(frozen=True)
@@ -36,10 +47,9 @@ class PaperTable:
     Attributes:
         key: ``"1"``...``"5"``, the table's number.
         title: what the table shows.
-        dataset: folder of the generated configs (``configs/<dataset>``).
+        dataset: name of the dataset's config (``configs/<dataset>.yaml``).
         setting: key of the memory records (:data:`msrnn.experiments.memory_params.SETTINGS`).
         models: registered names, in the table's order.
-        epochs: training epochs.
         train_sequences: training sequences per epoch (``None``: depends on the user's copy).
     """
 
@@ -48,8 +58,12 @@ class PaperTable:
     dataset: str
     setting: str
     models: tuple[str, ...]
-    epochs: int
     train_sequences: int | None
+
+    @property
+    def epochs(self) -> int:
+        """Training epochs: the ``trainer.max_epochs`` of the dataset's config."""
+        return yaml.safe_load(dataset_config(self.dataset).read_text())["trainer"]["max_epochs"]
 
     def steps(self, sequences: int | None = None) -> int | None:
         """Optimiser steps of a run at the global batch of 4."""
@@ -57,18 +71,18 @@ class PaperTable:
         return None if count is None else self.epochs * math.ceil(count / GLOBAL_BATCH)
 
 
+_MNIST_TRAIN = PAPER_NUM_SEQUENCES["train"]
 PAPER_TABLES = {
     table.key: table
     for table in (
         PaperTable("1", "Moving MNIST", "moving_mnist", "moving_mnist", tuple(MOVING_MNIST.paper),
-                   20, 10_500),
-        PaperTable("2", "TaxiBJ", "taxibj", "taxibj",
-                   tuple(TAXIBJ.paper), 20, None),
-        PaperTable("3", "HKO-7", "hko7", "hko7", tuple(HKO7.paper), 30, None),
+                   _MNIST_TRAIN),
+        PaperTable("2", "TaxiBJ", "taxibj", "taxibj", tuple(TAXIBJ.paper), None),
+        PaperTable("3", "HKO-7", "hko7", "hko7", tuple(HKO7.paper), None),
         PaperTable("4", "skip ablation (Moving MNIST)", "moving_mnist", "moving_mnist",
-                   ("convlstm", "ms-convlstm-noskip", "ms-convlstm"), 20, 10_500),
+                   ("convlstm", "ms-convlstm-noskip", "ms-convlstm"), _MNIST_TRAIN),
         PaperTable("5", "skip styles (Moving MNIST)", "moving_mnist", "moving_mnist",
-                   ("ms-convlstm-full", "ms-convlstm-unet3p", "ms-convlstm"), 20, 10_500),
+                   ("ms-convlstm-full", "ms-convlstm-unet3p", "ms-convlstm"), _MNIST_TRAIN),
     )
 }  # fmt: skip
 
@@ -89,9 +103,9 @@ def run_commands(
 ) -> list[list[str]]:
     """``msrnn fit`` and ``msrnn test`` argument lists for one model of ``table``."""
     batch = gpu_share(devices, nodes)
-    config = f"configs/{table.dataset}/{model}.yaml"
     common = [
-        "--config", config,
+        "--config", f"configs/{table.dataset}.yaml",
+        "--model.model", model,
         "--trainer.default_root_dir", f"{root}/{table.dataset}/{model}",
         "--data.init_args.batch_size", str(batch),
     ]  # fmt: skip

@@ -300,7 +300,8 @@ def _paper_scale_section(memory: Mapping[tuple[str, str], dict]) -> str:
         "model of Table 1 in turn (`--table 2` TaxiBJ, `3` HKO-7, `4`/`5` the skip ablations; "
         "`--devices 1` for one GPU; `--nodes N` for several machines, launched as Lightning "
         "expects). Without `--run` it prints the commands. Each is `msrnn fit` with the "
-        "generated config at the paper's global batch of 4 (per-GPU batch `4 / GPUs`), then "
+        "dataset's config and the model's name at the paper's global batch of 4 (per-GPU batch "
+        "`4 / GPUs`), then "
         "`msrnn test --ckpt_path best --model.protocol paper`.",
         "",
         "Expected memory per GPU: the measured training total of section 1, with the "
