@@ -60,6 +60,31 @@ def preferred_precision(device: str = "cpu", isa: list[str] | None = None) -> Pr
     return PrecisionChoice("32-true", "this CPU has no bf16 instructions (bf16 would be slower)")
 
 
+def precision_note(
+    precision: str,
+    device: str = "cpu",
+    *,
+    flag: str = "--trainer.precision",
+    isa: list[str] | None = None,
+) -> str:
+    """One line on a run's precision: it, what this machine prefers and why, and the ``flag``
+    that would choose the preferred one when the run uses another.
+
+    Example:
+        >>> precision_note("32-true", isa=["avx2"])
+        '32-true, the faster here: this CPU has no bf16 instructions (bf16 would be slower)'
+    """
+    best = preferred_precision(device, isa)
+    if _same_precision(precision, best.precision):
+        return f"{precision}, the faster here: {best.reason}"
+    return f"{precision}; {best.reason}, so {best.precision} trains faster: {flag} {best.precision}"
+
+
+def _same_precision(precision: str, other: str) -> bool:
+    full = {"32": "32-true", "bf16": "bf16-mixed", "16": "16-mixed"}
+    return full.get(str(precision), str(precision)) == full.get(str(other), str(other))
+
+
 def resolve_precision(precision: str) -> PrecisionChoice:
     """``precision`` as a Lightning precision: ``"auto"`` becomes :func:`preferred_precision`
     for this CPU, the other :data:`PRECISION_CHOICES` are kept.

@@ -115,3 +115,14 @@ def test_build_model_takes_the_same_options():
     model = msrnn.build_model("convlstm", hidden_channels=4, num_layers=2, recompute=3,
                               channels_last=True, fused=False)  # fmt: skip
     assert model.runtime == RuntimeOptions(fused=False, recompute=3, channels_last=True)
+
+
+def test_the_options_in_words():
+    assert RuntimeOptions().describe() == (
+        "fused gates, NCHW, no recomputation, eager step, caller's precision"
+    )
+    assert RuntimeOptions(
+        fused=False, recompute=1, channels_last=True, compile=True, precision="bf16-mixed"
+    ).describe() == (
+        "plain autograd gates, channels-last, recompute every step, compiled step, bf16-mixed"
+    )

@@ -137,3 +137,16 @@ def test_report_draws_the_memory_chart_from_a_profile(fitted, tmp_path):
     assert main(["report", str(fitted), "--out", str(out)]) == 0
     assert Image.open(out / "memory_vs_error.png").size[0] > 100
     assert "measured" in (out / "report.md").read_text()
+
+
+def test_fit_prints_how_the_model_runs_and_why_its_precision(tmp_path, capsys):
+    kwargs = "{hidden_channels: 4, num_layers: 2, recompute: 2}"
+    flags = ("--model.channels_last", "true", "--model.model_kwargs", kwargs)
+    flags = (*flags, "--trainer.max_steps", "1")
+    assert main(["fit", *tiny_args(tmp_path / "run", *flags)]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("msrnn: ")]
+    assert len(lines) == 1
+    assert lines[0].startswith(
+        "msrnn: ms-convlstm runs with fused gates, channels-last, recompute by 2 steps, eager step"
+    )
+    assert "; precision 32-true" in lines[0] and "this CPU has" in lines[0]

@@ -62,6 +62,26 @@ class RuntimeOptions:
                 f"got {self.precision!r}"
             )
 
+    def describe(self) -> str:
+        """The options in words, e.g. ``"fused gates, channels-last, recompute by 2 steps"``.
+
+        Example:
+            >>> RuntimeOptions(recompute=2, channels_last=True).describe()
+            'fused gates, channels-last, recompute by 2 steps, eager step, caller's precision'
+        """
+        recompute = {0: "no recomputation", 1: "recompute every step"}.get(
+            self.recompute, f"recompute by {self.recompute} steps"
+        )
+        return ", ".join(
+            (
+                "fused gates" if self.fused else "plain autograd gates",
+                "channels-last" if self.channels_last else "NCHW",
+                recompute,
+                "compiled step" if self.compile else "eager step",
+                "caller's precision" if self.precision is None else self.precision,
+            )
+        )
+
     def replace(self, **changes: Any) -> RuntimeOptions:
         """These options with ``changes`` applied (unknown names are refused)."""
         known = {f.name for f in fields(self)}

@@ -77,6 +77,8 @@ class Profile:
         recompute: time steps per recomputed segment (0: no activation recomputation).
         recomputed_bytes: with recomputation, the activations of the one segment that backward
             recomputes and holds at a time (0 without).
+        runtime: the model's runtime options in words
+            (:meth:`msrnn.models.RuntimeOptions.describe`).
         state: parameter, gradient and Adam-state bytes.
         law: the paper's law (Eq. 3-5) for this model and input.
         timing: seconds of the timed steps (``None`` on ``meta``).
@@ -93,6 +95,7 @@ class Profile:
     flops: int
     activation_bytes: int
     recompute: int
+    runtime: str
     recomputed_bytes: int
     state: StateBytes
     law: ActivationLaw
@@ -259,6 +262,7 @@ def profile_training(
         flops=flops,
         activation_bytes=saved,
         recompute=model.runtime.recompute,
+        runtime=model.runtime.describe(),
         recomputed_bytes=recomputed,
         state=step.state_bytes(),
         law=law,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 
+from msrnn.precision import precision_note
 from msrnn.profiling.max_size import MaxSizeReport
 from msrnn.profiling.profile import Profile
 
@@ -72,6 +73,10 @@ def _rows(rows: list[tuple[str, str]]) -> str:
     return "\n".join(f"{label.ljust(width)}  {value}" for label, value in rows)
 
 
+def _device_kind(device: str) -> str:
+    return "cuda" if device.startswith("cuda") else "cpu"
+
+
 def format_profile(profile: Profile) -> str:
     """A table of one :class:`~msrnn.profiling.profile.Profile`."""
     setup, law, state = profile.setup, profile.law, profile.state
@@ -83,6 +88,11 @@ def format_profile(profile: Profile) -> str:
             f"batch {setup.batch}, {setup.frames} frames ({setup.frames - 1} steps), "
             f"{h}x{w}, precision {setup.precision}"
             + (", channels-last" if setup.channels_last else ""),
+        ),
+        ("runs with", profile.runtime),
+        (
+            "precision",
+            precision_note(setup.precision, _device_kind(profile.device), flag="--precision"),
         ),
         ("parameters", f"{profile.params:,} ({profile.trained_params:,} receive gradients)"),
         (

@@ -28,6 +28,7 @@ from msrnn.training.run_dir import (
     resolve_checkpoint,
 )
 from msrnn.training.run_lock import RunLock, is_launching_process
+from msrnn.training.run_settings import RunSettingsLine
 from msrnn.training.system import ForecastSystem
 
 
@@ -104,7 +105,8 @@ class MSRNNCLI(LightningCLI):
       (:mod:`msrnn.training.checkpoints`); ``fit`` holds the run folder's lock
       (:mod:`msrnn.training.run_lock`) and saves ``last.ckpt`` when stopped by SIGTERM or Ctrl-C
       (:mod:`msrnn.training.interruption`).
-    * The training progress bar counts to ``max_steps`` when it is set (:class:`RunProgressBar`).
+    * The training progress bar counts to ``max_steps`` when it is set (:class:`RunProgressBar`),
+      and ``fit`` prints how the model runs and why its precision (:mod:`.run_settings`).
     * The model's ``in_channels``, ``input_frames`` and ``output_frames`` come from the data module;
       without ``--data`` (or a config naming one) it is the embedded Moving MNIST, so
       ``msrnn predict --model.weights moving-mnist --data.predict_path x.npy`` needs nothing else.
@@ -167,6 +169,8 @@ class MSRNNCLI(LightningCLI):
             callbacks.append(RunProgressBar())
         if self.subcommand == "predict":
             callbacks.append(ForecastWriter())
+        if self.subcommand == "fit":
+            callbacks.append(RunSettingsLine())
         if self.subcommand == "fit" and saving:
             callbacks.append(CheckpointOnInterrupt(checkpoint_dir(root) / "last.ckpt"))
         kwargs["callbacks"] = callbacks
