@@ -151,3 +151,51 @@ def test_recipe_front_reads_records_in_order(tmp_path):
     assert "| r2 | a test | 10 | 12 [1] |" in text and "[1] timed beside another job" in text
     assert "Some CPU (family 6, model 143)" in text and "blank MSE 160.0" in text
     assert recipe.read_records(tmp_path / "none.jsonl") == []
+
+
+@pytest.mark.parametrize("name", ["convlstm", "ms-convlstm", "predrnn", "ms-predrnn"])
+@pytest.mark.parametrize("patch", [1, 4])
+def test_the_plain_reference_computes_msrnns_function(name, patch):
+    """The benchmark's plain formulation, built from an msrnn model, gives its outputs and
+    gradients to 1e-5 (fp32), so the timings compare two implementations of one network."""
+    import torch
+
+    from msrnn.models import build_model
+
+    bench = _load("plain_reference")
+    torch.manual_seed(0)
+    ours = build_model(name, hidden_channels=6, num_layers=4, patch_size=patch)
+    reference = bench.PlainForecaster(ours)
+    frames = torch.rand(2, 5, 1, 32, 32, generator=torch.Generator().manual_seed(1))
+    mask = torch.tensor([[1, 1, 0.0, 1], [1, 0, 1, 0]])
+    results = []
+    for model in (ours, reference):
+        predictions = model(frames, teacher_forcing=mask).predictions
+        predictions.square().sum().backward()
+        grads = {n: p.grad for n, p in model.named_parameters()}
+        results.append((predictions.detach(), grads))
+    (ours_out, ours_grads), (ref_out, ref_grads) = results
+    torch.testing.assert_close(ours_out, ref_out, rtol=1e-5, atol=1e-5)
+    assert len(ours_grads) == len(ref_grads)
+    for key, grad in ours_grads.items():
+        ref = ref_grads[key.replace("stack.cells", "cells")]
+        if grad.shape != ref.shape:  # a block's bias rows: the reference sums them into one
+            grad = grad[0]
+        torch.testing.assert_close(grad, ref, rtol=1e-5, atol=1e-5, msg=key)
+
+
+def test_plain_reference_times_both_steps_and_checks_the_loss(tmp_path, capsys):
+    out = tmp_path / "reference.json"
+    argv = ["--models", "ms-predrnn", "--patches", "1,4", "--precisions", "32", "--num-layers",
+            "2", "--channels", "4", "--size", "16", "--batch", "1", "--frames", "4",
+            "--repeats", "2", "--warmup", "0", "--json", str(out)]  # fmt: skip
+    assert _load("plain_reference").main(argv) == 0
+    report = json.loads(out.read_text())
+    assert [(r["model"], r["grid"]) for r in report["models"]] == [
+        ("ms-predrnn", 16), ("ms-predrnn", 4)
+    ]  # fmt: skip
+    for record in report["models"]:
+        assert record["loss_relative_difference"] < 1e-5
+        assert len(record["seconds"]["msrnn"]) == 2 and record["ratio"] > 0
+        assert record["saved_bytes"]["msrnn"] < record["saved_bytes"]["reference"]
+    assert "| ms-predrnn | 4x4 | 32 |" in capsys.readouterr().out

@@ -1,0 +1,306 @@
+"""msrnn's default training step against a plain-autograd reference of the same network.
+
+The reference, written here, is the formulation a paper's code uses: every gate convolution is
+one ``nn.Conv2d`` over the channel concatenation ``[x, h]`` (so autograd saves the
+concatenation), the gate arithmetic is plain autograd, the pyramid resamples with
+``F.max_pool2d`` and ``F.interpolate``. It is built from an msrnn model and takes its weights
+(a block of ``SummedConv2d`` weights side by side is the concatenated convolution's weight, the
+summed bias rows its bias), so both compute the same function and start from the same state.
+
+For each model (ConvLSTM, MS-ConvLSTM, PredRNN, MS-PredRNN by default), grid (64x64 frames, and
+64x64 frames on 4x4 patches: a 16x16 grid) and precision (fp32, bf16-mixed), one real training
+step of each (teacher-forced forward over ``T - 1`` steps, the L1+L2 loss, backward, Adam;
+:class:`msrnn.profiling.step.TrainingStep`) is timed ``--repeats`` times, interleaved
+(reference, msrnn, reference, ...), after ``--warmup`` untimed steps; the first step of each
+counts the bytes saved for backward and checks that the losses agree. Reported: medians, the
+ratio msrnn / reference, saved bytes, and the spread of msrnn's steps (slowest over median).
+
+    python benchmarks/plain_reference.py --json benchmarks/results/plain_reference.json
+    python benchmarks/plain_reference.py --size 16 --batch 1 --frames 4 --repeats 2  # quick check
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from msrnn.allocator import retain_freed_memory
+from msrnn.cells.convlstm import ConvLSTMCell
+from msrnn.cells.predrnn import STLSTMCell
+from msrnn.layers import SummedConv2d, level_size
+from msrnn.models import Forecaster, ForecastOutput, build_model
+from msrnn.profiling.dry_run import activation_counter
+from msrnn.profiling.machine import describe_machine, measured_on
+from msrnn.profiling.profile import random_frames
+from msrnn.profiling.report import format_bytes
+from msrnn.profiling.step import TrainingStep
+from msrnn.profiling.timing import interleaved
+
+MODELS = ("convlstm", "ms-convlstm", "predrnn", "ms-predrnn")
+PATCHES = (1, 4)
+PRECISIONS = ("32", "bf16-mixed")
+VARIANTS = ("reference", "msrnn")
+
+
+def _concatenated_conv(summed: SummedConv2d) -> nn.Conv2d:
+    """The one convolution over the concatenated inputs that equals ``summed``."""
+    conv = nn.Conv2d(
+        sum(summed.in_channels),
+        summed.out_channels,
+        summed.kernel_size,
+        padding=summed.padding,
+    )
+    with torch.no_grad():
+        conv.weight.copy_(summed.weight)
+        conv.bias.copy_(summed.bias.sum(0))
+    return conv
+
+
+def _copy_conv(conv: nn.Conv2d) -> nn.Conv2d:
+    copy = nn.Conv2d(conv.in_channels, conv.out_channels, conv.kernel_size, padding=conv.padding)
+    copy.load_state_dict(conv.state_dict())
+    return copy
+
+
+class PlainConvLSTMCell(nn.Module):
+    """``[i, f, g, o] = W * [x, h] + b``; ``c = σ(f) c + σ(i) tanh(g)``; ``h = σ(o) tanh(c)``."""
+
+    uses_memory = False
+
+    def __init__(self, cell: ConvLSTMCell) -> None:
+        super().__init__()
+        self.gates = _concatenated_conv(cell.gates)
+
+    def forward(self, x, state, memory):
+        h, c = state
+        i, f, g, o = self.gates(torch.cat([x, h], 1)).chunk(4, 1)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        h = torch.sigmoid(o) * torch.tanh(c)
+        return h, (h, c), None
+
+
+class PlainSTLSTMCell(nn.Module):
+    """PredRNN's ST-LSTM: gates of ``[x, h]`` and ``[x, m]``, the output gate of ``[c, m]``,
+    ``h = σ(o + o_cm) tanh(W_1 * [c, m])``."""
+
+    uses_memory = True
+
+    def __init__(self, cell: STLSTMCell) -> None:
+        super().__init__()
+        self.gates = _concatenated_conv(cell.gates)
+        self.memory_gates = _concatenated_conv(cell.memory_gates)
+        self.output_gate = _concatenated_conv(cell.output_gate)
+        self.fuse = _copy_conv(cell.fuse)
+
+    def forward(self, x, state, memory):
+        h, c = state
+        i, f, g, o = self.gates(torch.cat([x, h], 1)).chunk(4, 1)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        i_m, f_m, g_m = self.memory_gates(torch.cat([x, memory], 1)).chunk(3, 1)
+        memory = torch.sigmoid(f_m) * memory + torch.sigmoid(i_m) * torch.tanh(g_m)
+        both = torch.cat([c, memory], 1)
+        h = torch.sigmoid(o + self.output_gate(both)) * torch.tanh(self.fuse(both))
+        return h, (h, c), memory
+
+
+PLAIN_CELLS = {ConvLSTMCell: PlainConvLSTMCell, STLSTMCell: PlainSTLSTMCell}
+
+
+def _resample(x: Tensor, source: int, target: int, size: tuple[int, int]) -> Tensor:
+    if source == target:
+        return x
+    if target > source:
+        return F.max_pool2d(x, 2 ** (target - source))
+    return F.interpolate(x, size=level_size(size, target), mode="bilinear", align_corners=False)
+
+
+class PlainForecaster(nn.Module):
+    """The reference network of an msrnn :class:`~msrnn.models.Forecaster` (ConvLSTM or
+    ST-LSTM cells, any scale plan and skip policy, patching), with its weights."""
+
+    def __init__(self, model: Forecaster) -> None:
+        super().__init__()
+        self.patch = model.patch_size
+        self.embed, self.readout = _copy_conv(model.embed), _copy_conv(model.readout)
+        self.cells = nn.ModuleList(PLAIN_CELLS[type(cell)](cell) for cell in model.stack.cells)
+        self.levels, self.sources = model.stack.levels, model.stack.sources
+        self.channels = model.stack.channels
+
+    def forward(self, frames: Tensor, *, teacher_forcing: Tensor) -> ForecastOutput:
+        batch, length = frames.shape[:2]
+        if self.patch > 1:
+            frames = F.pixel_unshuffle(frames.flatten(0, 1), self.patch).unflatten(0, (batch, -1))
+        size = frames.shape[-2:]
+        zeros = [
+            frames.new_zeros(batch, self.channels, *level_size(size, lv)) for lv in self.levels
+        ]
+        states = [(z, z) for z in zeros]
+        memory = zeros[-1] if self.cells[0].uses_memory else None
+        predictions, prediction = [], None
+        for t in range(length - 1):
+            m = teacher_forcing[:, t].view(-1, 1, 1, 1)
+            x = frames[:, t] if prediction is None else m * frames[:, t] + (1 - m) * prediction
+            outputs = []
+            if memory is not None:
+                memory = _resample(memory, self.levels[-1], self.levels[0], size)
+            for layer, cell in enumerate(self.cells):
+                if layer == 0:
+                    inp = _resample(self.embed(x), 0, self.levels[0], size)
+                else:
+                    inp = sum(
+                        _resample(outputs[s], self.levels[s], self.levels[layer], size)
+                        for s in self.sources[layer]
+                    )
+                    if memory is not None:
+                        memory = _resample(memory, self.levels[layer - 1], self.levels[layer], size)
+                h, states[layer], memory = cell(inp, states[layer], memory)
+                outputs.append(h)
+            prediction = self.readout(_resample(outputs[-1], self.levels[-1], 0, size))
+            predictions.append(prediction)
+        stacked = torch.stack(predictions, 1)
+        if self.patch > 1:
+            stacked = F.pixel_shuffle(stacked.flatten(0, 1), self.patch).unflatten(0, (batch, -1))
+        return ForecastOutput(stacked)
+
+
+def pair_of_steps(name: str, patch: int, precision: str, args: argparse.Namespace) -> dict:
+    """Training steps of the reference and of msrnn's default model (same weights and data)."""
+    torch.manual_seed(args.seed)
+    overrides = {} if args.num_layers is None else {"num_layers": args.num_layers}
+    ours = build_model(name, patch_size=patch, hidden_channels=args.channels, **overrides)
+    if precision == "bf16-mixed":
+        ours.configure(channels_last=True)  # the fast bf16 path
+    reference = PlainForecaster(ours)
+    shape = (args.batch, args.frames, ours.in_channels, args.size, args.size)
+    frames = random_frames(shape, torch.device("cpu"), args.seed)
+    return {
+        "reference": TrainingStep(reference.train(), frames, precision=precision),
+        "msrnn": TrainingStep(ours.train(), frames, precision=precision),
+    }
+
+
+def measure(name: str, patch: int, precision: str, args: argparse.Namespace) -> dict:
+    steps = pair_of_steps(name, patch, precision, args)
+    first = {}
+    for variant, step in steps.items():
+        loss, saved = activation_counter(torch.device("cpu"))(step.loss)
+        step.update(loss)
+        first[variant] = (loss.item(), saved)
+    for _ in range(args.warmup):
+        for step in steps.values():
+            step()
+    timings = interleaved(steps, repeats=args.repeats, device=torch.device("cpu"))
+    medians = {variant: timing.median for variant, timing in timings.items()}
+    ours = timings["msrnn"].seconds
+    losses = {variant: loss for variant, (loss, _) in first.items()}
+    return {
+        "model": name,
+        "patch_size": patch,
+        "grid": args.size // patch,
+        "precision": precision,
+        "seconds": {variant: list(timing.seconds) for variant, timing in timings.items()},
+        "median_seconds": medians,
+        "ratio": medians["msrnn"] / medians["reference"],
+        "msrnn_slowest_over_median": max(ours) / medians["msrnn"],
+        "saved_bytes": {variant: saved for variant, (_, saved) in first.items()},
+        "loss_relative_difference": abs(losses["msrnn"] - losses["reference"])
+        / abs(losses["reference"]),
+    }
+
+
+def markdown(records: list[dict], args: argparse.Namespace, command: str) -> str:
+    depth = "paper depth" if args.num_layers is None else f"{args.num_layers} layers"
+    lines = [
+        f"### msrnn against a plain-autograd reference: {args.size}x{args.size} frames, batch "
+        f"{args.batch}, {args.frames} frames, {depth}, {args.channels} channels",
+        "",
+        f"Generated by `{command}` ({measured_on()}): medians of interleaved training steps "
+        f"(forward + backward + Adam), {args.repeats} each after {args.warmup} warm-up; msrnn "
+        "runs its defaults (fused gates; channels-last under bf16), the reference the plain "
+        "formulation with the same weights; saved bytes of the first step.",
+        "",
+        "| model | grid | precision | reference (s) | msrnn (s) | msrnn / reference | "
+        "slowest / median | saved reference | saved msrnn |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in records:
+        t, b, g = r["median_seconds"], r["saved_bytes"], r["grid"]
+        lines.append(
+            f"| {r['model']} | {g}x{g} | {r['precision']} | {t['reference']:.3f} | "
+            f"{t['msrnn']:.3f} | {r['ratio']:.2f} | {r['msrnn_slowest_over_median']:.2f} | "
+            f"{format_bytes(b['reference'])} | {format_bytes(b['msrnn'])} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _choices(text: str, allowed: tuple, kind: type = str) -> list:
+    values = [kind(value) for value in text.split(",")]
+    unknown = [value for value in values if value not in allowed]
+    if unknown:
+        raise SystemExit(f"unknown value(s) {unknown}; choose from {', '.join(map(str, allowed))}")
+    return values
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", default=",".join(MODELS))
+    parser.add_argument("--patches", default=",".join(map(str, PATCHES)), help="e.g. 1,4")
+    parser.add_argument("--precisions", default=",".join(PRECISIONS))
+    parser.add_argument("--num-layers", type=int, help="layers (default: the paper's 6)")
+    parser.add_argument("--channels", type=int, default=64, help="hidden channels")
+    parser.add_argument("--size", type=int, default=64, help="square frame side")
+    parser.add_argument("--batch", type=int, default=4)
+    parser.add_argument("--frames", type=int, default=20, help="sequence length T")
+    parser.add_argument("--repeats", type=int, default=5, help="timed steps of each variant")
+    parser.add_argument("--warmup", type=int, default=1, help="untimed steps of each variant")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", help="write the results to this JSON file")
+    args = parser.parse_args(argv)
+    if args.repeats < 1 or args.warmup < 0:
+        parser.error(f"--repeats must be >= 1 and --warmup >= 0, got {args.repeats}, {args.warmup}")
+    args.model_list = args.models.split(",")
+    args.patch_list = _choices(args.patches, (*PATCHES, 2, 8), int)
+    args.precision_list = _choices(args.precisions, PRECISIONS)
+    bad = [p for p in args.patch_list if args.size % p]
+    if bad:
+        parser.error(f"--size {args.size} is not a multiple of patch size(s) {bad}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    records = []
+    for precision in args.precision_list:
+        for patch in args.patch_list:
+            for name in args.model_list:
+                record = measure(name, patch, precision, args)
+                records.append(record)
+                t = record["median_seconds"]
+                print(
+                    f"{name} patch {patch} {precision}: reference {t['reference']:.3f} s, msrnn "
+                    f"{t['msrnn']:.3f} s ({record['ratio']:.2f}); loss difference "
+                    f"{record['loss_relative_difference']:.1e}",
+                    flush=True,
+                )
+    words = sys.argv[1:] if argv is None else argv
+    table = markdown(records, args, "python benchmarks/plain_reference.py " + shlex.join(words))
+    print(table)
+    if args.json:
+        setup = {k: v for k, v in vars(args).items() if not k.endswith("_list")}
+        result = {"setup": setup, "machine": describe_machine(), "models": records,
+                  "markdown": table}  # fmt: skip
+        Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
+        print(f"wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    retain_freed_memory()  # as the msrnn command does; not in main(), which tests call
+    sys.exit(main())
