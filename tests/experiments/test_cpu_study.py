@@ -41,3 +41,22 @@ def test_memory_record_is_a_measured_training_step():
     assert 4 * 4 * params <= state < 4 * 4 * params + 4096
     assert record["activation_bytes"] > 0 and record["flops"] > 0
     assert record["device"] == "meta"  # traced: no arithmetic, the same saved bytes as a CPU step
+
+
+def test_an_unfinished_run_resumes_in_its_own_folder(tmp_path):
+    """A fit stopped after 2 of 4 steps (its periodic last.ckpt) is continued, not restarted:
+    the record has all 4 steps, the folder is the run's own, and the fit time adds up."""
+    from msrnn.experiments.runs import TrainingRun, train_and_test
+    from msrnn.training.cli import run_cli
+
+    runs, run = tmp_path / "runs", TrainingRun("ms-convlstm", 1)
+    config = tmp_path / "recipe.yaml"
+    config.write_text("model:\n  model: ms-convlstm\ntrainer:\n  enable_progress_bar: false\n")
+    two = [*TINY, "--data.init_args.train_sequences", "16"]  # 4 steps in one epoch
+    four = [*two, "--trainer.max_steps", "4"]
+    first = run_cli(["fit", *run.arguments(config, runs / run.label), *two])
+    assert first.trainer.global_step == 2 and (runs / run.label / "checkpoints/last.ckpt").is_file()
+    record, _ = train_and_test(run, config, runs, four)
+    assert record["steps"] == 4 and record["fit_seconds"] > 0
+    assert [p.name for p in runs.iterdir()] == [run.label]
+    assert (runs / run.label / "config-2.yaml").is_file()  # the resume saved its own config

@@ -69,3 +69,14 @@ class SigtermAfterStep(Callback):
     def on_train_batch_end(self, trainer, *args) -> None:
         if trainer.global_step == self.step:
             os.kill(os.getpid(), signal.SIGTERM)
+
+
+class CrashAfterStep(Callback):
+    """Raises once training step ``step`` has finished: a run that dies without a signal."""
+
+    def __init__(self, step: int) -> None:
+        self.step = step
+
+    def on_train_batch_end(self, trainer, *args) -> None:
+        if trainer.global_step == self.step:
+            raise RuntimeError(f"crash after step {self.step}")

@@ -56,3 +56,42 @@ def test_a_run_stopped_by_sigterm_mid_epoch_resumes_exactly(tmp_path, capsys):
     assert a["global_step"] == b["global_step"] == 6
     for key, value in a["state_dict"].items():
         assert torch.equal(value, b["state_dict"][key]), key
+
+
+def _clock_seconds(state):
+    (seconds,) = [v["seconds"] for k, v in state["callbacks"].items() if k.startswith("FitClock")]
+    return seconds
+
+
+def test_a_run_that_dies_resumes_exactly_from_its_periodic_checkpoint(tmp_path):
+    """A crash (no signal, so nothing is saved on the way out) after step 5 of 6 leaves the
+    periodic ``last.ckpt`` of step 4; resuming from it gives the uninterrupted weights, and the
+    training time counts the steps kept in the checkpoint, not the lost step."""
+    common = ("--data.train_sequences", "8", "--trainer.max_steps", "6",
+              "--trainer.max_epochs", "3", "--trainer.val_check_interval", "3",
+              "--trainer.callbacks+=msrnn.training.PeriodicLastCheckpoint",
+              "--trainer.callbacks.every_n_steps=2")  # fmt: skip
+    straight, crashed = tmp_path / "straight", tmp_path / "crashed"
+    assert main(["fit", *tiny_args(straight, *common)]) == 0
+    crash = ("--trainer.callbacks+=tests.training.helpers.CrashAfterStep",
+             "--trainer.callbacks.step=5")  # fmt: skip
+    assert main(["fit", *tiny_args(crashed, *common, *crash)]) == 1
+    saved = _state(crashed)
+    assert saved["global_step"] == 4
+    assert _clock_seconds(saved) > 0
+    assert main(["fit", *tiny_args(crashed, *common, "--ckpt_path", "last")]) == 0
+    a, b = _state(straight), _state(crashed)
+    assert a["global_step"] == b["global_step"] == 6
+    for key, value in a["state_dict"].items():
+        assert torch.equal(value, b["state_dict"][key]), key
+    assert _clock_seconds(b) > _clock_seconds(saved)
+
+
+def test_periodic_checkpoints_need_a_positive_step_count():
+    import pytest
+
+    from msrnn.training import PeriodicLastCheckpoint
+
+    for bad in (0, -1, 1.5, True):
+        with pytest.raises(ValueError, match="every_n_steps must be a positive integer"):
+            PeriodicLastCheckpoint(bad)

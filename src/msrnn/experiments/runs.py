@@ -1,20 +1,27 @@
-"""One training run of an experiment: ``msrnn fit`` then ``msrnn test --ckpt_path last`` in a
-fresh run folder, summarised as a JSON-ready record (used by the seeded study and the zoo)."""
+"""One training run of an experiment: ``msrnn fit`` then ``msrnn test --ckpt_path last`` in the
+run's own folder, summarised as a JSON-ready record (used by the seeded study and the zoo).
+
+A fit saves ``last.ckpt`` every :data:`CHECKPOINT_EVERY` steps, and a run whose folder holds one
+resumes from it (exactly: the same weights as an uninterrupted run), so a run longer than a
+working session is spread over several; its ``fit_seconds`` are the training time of the steps
+kept, summed over the attempts (:class:`msrnn.training.FitClock`)."""
 
 from __future__ import annotations
 
 import csv
 import json
 import os
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from msrnn.training.cli import run_cli
-from msrnn.training.quickstart import free_run_dir
+from msrnn.training.fit_clock import FitClock
+from msrnn.training.run_dir import checkpoint_dir
 
+#: Optimiser steps between the periodic ``last.ckpt`` of a fit (what an unsignalled death loses).
+CHECKPOINT_EVERY = 100
 #: Test metrics kept in a record (means over the forecast frames).
 RECORD_METRICS = ("mse_frame_sum", "mae_frame_sum", "ssim", "psnr")
 
@@ -59,8 +66,8 @@ def host_label() -> str:
 def train_and_test(
     run: TrainingRun, config: Path, runs_root: Path, extra: Sequence[str]
 ) -> tuple[dict[str, Any], Any]:
-    """``msrnn fit`` then ``msrnn test --ckpt_path last`` for ``run`` in a fresh run folder
-    under ``runs_root`` (a taken folder is never reused).
+    """``msrnn fit`` then ``msrnn test --ckpt_path last`` for ``run`` in ``runs_root/<label>``;
+    a fit left unfinished there (its ``last.ckpt`` exists) is resumed, a finished one only tested.
 
     Returns:
         The record (steps, batch size, precision, host, fit time, losses, test scores and
@@ -69,11 +76,14 @@ def train_and_test(
     """
     from msrnn.metrics import BASELINES
 
-    run_dir = free_run_dir(runs_root / run.label)
+    run_dir = runs_root / run.label
     arguments = run.arguments(config, run_dir) + list(extra)
-    start = time.perf_counter()
-    fitted = run_cli(["fit", *arguments])
-    fit_seconds = time.perf_counter() - start
+    periodic = ("--trainer.callbacks+=msrnn.training.PeriodicLastCheckpoint",
+                f"--trainer.callbacks.every_n_steps={CHECKPOINT_EVERY}")  # fmt: skip
+    resume = ("--ckpt_path", "last") if (checkpoint_dir(run_dir) / "last.ckpt").is_file() else ()
+    fitted = run_cli(["fit", *arguments, *periodic, *resume])
+    (clock,) = [c for c in fitted.trainer.callbacks if isinstance(c, FitClock)]
+    fit_seconds = clock.seconds
     val_loss = fitted.trainer.callback_metrics.get("val/loss")
     tested = run_cli(["test", *arguments, "--ckpt_path", "last"])
     metrics = json.loads((tested.model.test_dir / "metrics.json").read_text())

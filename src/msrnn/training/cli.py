@@ -18,6 +18,7 @@ from msrnn.training.checkpoint_settings import settings_with_checkpoint
 from msrnn.training.checkpoints import CheckpointError, SafeCheckpointIO, read_checkpoint
 from msrnn.training.cli_args import with_default_data
 from msrnn.training.datamodule import SequenceDataModule
+from msrnn.training.fit_clock import FitClock
 from msrnn.training.interruption import CheckpointOnInterrupt
 from msrnn.training.prediction_writer import ForecastWriter
 from msrnn.training.progress import RunProgressBar
@@ -106,7 +107,8 @@ class MSRNNCLI(LightningCLI):
       (:mod:`msrnn.training.run_lock`) and saves ``last.ckpt`` when stopped by SIGTERM or Ctrl-C
       (:mod:`msrnn.training.interruption`).
     * The training progress bar counts to ``max_steps`` when it is set (:class:`RunProgressBar`),
-      and ``fit`` prints how the model runs and why its precision (:mod:`.run_settings`).
+      and ``fit`` prints how the model runs and why its precision (:mod:`.run_settings`) and
+      counts its training time across resumes in the checkpoints (:class:`.fit_clock.FitClock`).
     * The model's ``in_channels``, ``input_frames`` and ``output_frames`` come from the data module;
       without ``--data`` (or a config naming one) it is the embedded Moving MNIST, so
       ``msrnn predict --model.weights moving-mnist --data.predict_path x.npy`` needs nothing else.
@@ -170,7 +172,7 @@ class MSRNNCLI(LightningCLI):
         if self.subcommand == "predict":
             callbacks.append(ForecastWriter())
         if self.subcommand == "fit":
-            callbacks.append(RunSettingsLine())
+            callbacks += [RunSettingsLine(), FitClock()]
         if self.subcommand == "fit" and saving:
             callbacks.append(CheckpointOnInterrupt(checkpoint_dir(root) / "last.ckpt"))
         kwargs["callbacks"] = callbacks
