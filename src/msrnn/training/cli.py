@@ -171,8 +171,11 @@ class MSRNNCLI(LightningCLI):
             callbacks.append(RunProgressBar())
         if self.subcommand == "predict":
             callbacks.append(ForecastWriter())
+        # NOTE: every command has the clock: its state is in each checkpoint, and Lightning warns
+        # about checkpoint callbacks that a command loading the checkpoint lacks.
+        callbacks.append(FitClock())
         if self.subcommand == "fit":
-            callbacks += [RunSettingsLine(), FitClock()]
+            callbacks.append(RunSettingsLine())
         if self.subcommand == "fit" and saving:
             callbacks.append(CheckpointOnInterrupt(checkpoint_dir(root) / "last.ckpt"))
         kwargs["callbacks"] = callbacks
