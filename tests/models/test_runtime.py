@@ -119,7 +119,7 @@ def test_build_model_takes_the_same_options():
 
 def test_the_options_in_words():
     assert RuntimeOptions().describe() == (
-        "fused gates, NCHW, no recomputation, eager step, caller's precision"
+        "fused gates, NCHW, no recomputation, eager step, precision of the caller"
     )
     assert RuntimeOptions(
         fused=False, recompute=1, channels_last=True, compile=True, precision="bf16-mixed"

@@ -14,9 +14,9 @@ so each can be chosen after training, on a loaded model, and they compose with e
 * ``compile``: one time step compiled with :func:`torch.compile` (``True`` or a mapping of its
   options); the loop over time stays Python, so compilation cost does not grow with the length.
   Composes with ``recompute``: each recomputed segment runs the compiled step again.
-* ``precision``: ``None`` runs in the caller's precision (Lightning's ``--trainer.precision``, an
-  enclosing :func:`torch.autocast`, or the weights' dtype); ``"bf16-mixed"`` or ``"16-mixed"``
-  run every forward pass under autocast to bfloat16 / float16.
+* ``precision``: ``None`` runs in the precision of the caller (Lightning's
+  ``--trainer.precision``, an enclosing :func:`torch.autocast`, or the weights' dtype);
+  ``"bf16-mixed"`` or ``"16-mixed"`` run every forward pass under autocast to bfloat16 / float16.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ class RuntimeOptions:
 
         Example:
             >>> RuntimeOptions(recompute=2, channels_last=True).describe()
-            'fused gates, channels-last, recompute by 2 steps, eager step, caller's precision'
+            'fused gates, channels-last, recompute by 2 steps, eager step, precision of the caller'
         """
         recompute = {0: "no recomputation", 1: "recompute every step"}.get(
             self.recompute, f"recompute by {self.recompute} steps"
@@ -78,7 +78,7 @@ class RuntimeOptions:
                 "channels-last" if self.channels_last else "NCHW",
                 recompute,
                 "compiled step" if self.compile else "eager step",
-                "caller's precision" if self.precision is None else self.precision,
+                "precision of the caller" if self.precision is None else self.precision,
             )
         )
 
