@@ -73,7 +73,7 @@ def test_study_table_has_mean_spread_and_verdicts(results):
 
 def test_runs_that_did_not_learn_are_not_evidence(results):
     page = render(results)
-    assert "**1 did not learn and are left out**: convlstm (seed 2)." in page
+    assert "**1 run did not learn and is left out**: convlstm (seed 2)." in page
     assert "| convlstm | 2 | 130.5 ± 0.7 (130.0–131.0) |" in page
     # ms-convlstm vs convlstm on seeds 0 and 1 only: changes -7.69% and +0.76%
     verdict = "**provisional: not shown (mixed) (2 seeds)**"

@@ -159,6 +159,10 @@ def _stats(values: Mapping[int, float], digits: int) -> str:
     return f"{s.mean:.{digits}f} ± {s.std:.{digits}f} ({s.low:.{digits}f}–{s.high:.{digits}f})"
 
 
+def _runs(count: int) -> str:
+    return f"{count} run" if count == 1 else f"{count} runs"
+
+
 def _recipe(config: Path) -> str:
     """The study's training recipe in words, read from its config."""
     import yaml
@@ -214,7 +218,8 @@ def _study_section(study: list[dict]) -> str:
         f"A run counts as evidence only if its test MSE is at most {LEARNED_RATIO} x the blank "
         f"forecast's ({LEARNED_RATIO * blank['mse_frame_sum']:.1f}): "
         + (
-            f"**{len(failed)} did not learn and are left out**: {', '.join(failed)}."
+            f"**{_runs(len(failed))} did not learn and "
+            f"{'is' if len(failed) == 1 else 'are'} left out**: {', '.join(failed)}."
             if failed
             else f"all {len(study)} runs did."
         ),
