@@ -23,11 +23,11 @@ import torch
 from msrnn.atomic import write_atomically, write_text_atomically
 from msrnn.experiments.runs import TrainingRun, train_and_test
 from msrnn.metrics import BASELINES
-from msrnn.models import Forecaster, build_model
+from msrnn.models import Forecaster, build_model, ms_variant_of
 from msrnn.pretrained import PretrainedEntry, load_pretrained, weights_root
 
-#: Entries in training order: the base/MS pairs of the paper's two main families.
-ZOO_MODELS = ("ms-convlstm", "convlstm", "ms-predrnn", "predrnn")
+#: Entries in training order: the MS/base pairs of the paper's two main families, MS first.
+ZOO_MODELS = tuple(name for base in ("convlstm", "predrnn") for name in (ms_variant_of(base), base))
 ZOO_SEED = 0
 #: The ``weights=`` name of entries trained with the zoo config.
 DATASET = "moving-mnist"
