@@ -5,7 +5,9 @@
 
 Each entry is trained with ``configs/zoo/moving_mnist.yaml``, tested on 1000 test sequences, and
 written as ``src/msrnn/pretrained/weights/moving-mnist/<model>.safetensors`` plus ``<model>.json``
-(entries that have a record are skipped: delete a record to retrain it). Then run
+(entries that have a record are skipped; an entry stopped mid-training resumes from its last
+checkpoint in ``runs/zoo/<model>-seed0``, written every 100 steps; to retrain an entry, delete
+its record and that folder). Then run
 ``python experiments/make_results.py`` to regenerate the zoo tables of README.md and docs/zoo.md.
 """
 

@@ -5,7 +5,8 @@ several seeds each, on the embedded Moving MNIST.
 Every run is ``msrnn fit`` then ``msrnn test --ckpt_path last``
 (:func:`msrnn.experiments.runs.train_and_test`) with the recipe, the model name and the seed, at
 one precision for the whole study. A run leaves one JSON record in the results folder as soon as
-it is tested; recorded runs are skipped, so an interrupted study resumes where it stopped.
+it is tested; recorded runs are skipped and an unfinished run resumes from its last checkpoint,
+so an interrupted study continues where it stopped.
 """
 
 from __future__ import annotations

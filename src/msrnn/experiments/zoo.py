@@ -4,8 +4,9 @@ Every entry is ``msrnn fit`` then ``msrnn test --ckpt_path last`` with the zoo c
 (``configs/zoo/moving_mnist.yaml``), a model name and seed 0, at the precision chosen for the
 host. Its weights are then written as ``msrnn/pretrained/weights/moving-mnist/<model>.safetensors``
 in half precision, re-scored in fp32 on the first :data:`RESCORE_SEQUENCES` test sequences, and
-described by ``<model>.json`` beside them. An entry whose ``.json`` exists is skipped, so an
-interrupted zoo resumes with the next model.
+described by ``<model>.json`` beside them. An entry whose ``.json`` exists is skipped, and an
+entry stopped mid-training resumes from its last checkpoint (:mod:`msrnn.experiments.runs`), so
+an interrupted zoo continues where it stopped.
 """
 
 from __future__ import annotations
