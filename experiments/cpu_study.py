@@ -1,6 +1,6 @@
 """Seeded CPU study of the paper's accuracy claims (docs/results.md, "Seeded CPU study").
 
-    python experiments/cpu_study.py                    # all 21 runs (about 7 h on 2 cores)
+    python experiments/cpu_study.py                    # all 21 runs (several hours)
     python experiments/cpu_study.py --models convlstm,ms-convlstm --seeds 0
 
 Trains every model of ``msrnn.experiments.cpu_study.STUDY_MODELS`` with every seed on the
@@ -8,8 +8,8 @@ embedded Moving MNIST with the quickstart's recipe (``configs/quickstart.yaml``)
 checkpoint and writes one JSON record per run to ``experiments/results/cpu_study/`` as soon as
 the run is tested. Recorded runs are skipped, and a run stopped mid-training resumes from its last
 checkpoint (written every 100 steps in ``runs/cpu_study/<model>-seed<N>``), so the study can be
-stopped at any time and continued with the same command. On a 2-core Zen 4 a ConvLSTM run takes
-about 20 minutes and a PredRNN run about an hour. Then run ``python experiments/make_results.py``
+stopped at any time and continued with the same command. On a 2-core Zen 4 the first runs took
+18 minutes (MS-PredRNN, machine idle) to 58 (PredRNN, machine shared with tests). Then run ``python experiments/make_results.py``
 to rewrite docs/results.md.
 """
 
