@@ -9,8 +9,8 @@ checkpoint and writes one JSON record per run to ``experiments/results/cpu_study
 the run is tested. Recorded runs are skipped, and a run stopped mid-training resumes from its last
 checkpoint (written every 100 steps in ``runs/cpu_study/<model>-seed<N>``), so the study can be
 stopped at any time and continued with the same command. On a 2-core Zen 4 the first runs took
-18 minutes (MS-PredRNN, machine idle) to 58 (PredRNN, machine shared with tests). Then run ``python experiments/make_results.py``
-to rewrite docs/results.md.
+18 minutes (MS-PredRNN, machine idle) to 58 (PredRNN, machine shared with tests). Then run
+``python experiments/make_results.py`` to rewrite docs/results.md.
 """
 
 import argparse
