@@ -37,12 +37,11 @@ import torch
 
 from msrnn.allocator import retain_freed_memory
 from msrnn.models import build_model
-from msrnn.profiling.dry_run import activation_counter
 from msrnn.profiling.machine import describe_machine, measured_on
 from msrnn.profiling.profile import random_frames
 from msrnn.profiling.report import format_bytes
+from msrnn.profiling.side_by_side import side_by_side
 from msrnn.profiling.step import PRECISIONS, TrainingStep
-from msrnn.profiling.timing import interleaved
 
 MODELS = ("convlstm", "ms-convlstm", "predrnn", "ms-predrnn")
 VARIANTS = ("unfused", "fused")
@@ -64,29 +63,15 @@ def pair_of_steps(name: str, args: argparse.Namespace) -> dict[str, TrainingStep
     }
 
 
-def instrumented_step(step: TrainingStep) -> tuple[float, int]:
-    """One training step that also counts the saved bytes; returns ``(loss, bytes)``."""
-    loss, saved = activation_counter(step.frames.device)(step.loss)
-    step.update(loss)
-    return loss.item(), saved
-
-
 def measure(name: str, args: argparse.Namespace) -> dict:
     """Saved bytes, loss agreement and interleaved timings of both variants of ``name``."""
-    steps = pair_of_steps(name, args)
-    device = steps["fused"].frames.device
-    first = {variant: instrumented_step(step) for variant, step in steps.items()}
-    for _ in range(args.warmup):
-        for step in steps.values():
-            step()
-    timings = interleaved(steps, repeats=args.repeats, device=device)
-    seconds = {variant: list(timing.seconds) for variant, timing in timings.items()}
-    medians = {variant: timing.median for variant, timing in timings.items()}
-    losses = {variant: loss for variant, (loss, _) in first.items()}
-    saved = {variant: nbytes for variant, (_, nbytes) in first.items()}
+    measured = side_by_side(pair_of_steps(name, args), repeats=args.repeats, warmup=args.warmup)
+    medians, saved, losses = (
+        measured[key] for key in ("median_seconds", "saved_bytes", "first_loss")
+    )
     return {
         "model": name,
-        "seconds": seconds,
+        "seconds": measured["seconds"],
         "median_seconds": medians,
         "speedup": medians["unfused"] / medians["fused"],
         "saved_bytes": saved,

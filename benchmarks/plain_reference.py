@@ -36,12 +36,11 @@ from msrnn.cells.convlstm import ConvLSTMCell
 from msrnn.cells.predrnn import STLSTMCell
 from msrnn.layers import SummedConv2d, level_size
 from msrnn.models import Forecaster, ForecastOutput, build_model
-from msrnn.profiling.dry_run import activation_counter
 from msrnn.profiling.machine import describe_machine, measured_on
 from msrnn.profiling.profile import random_frames
 from msrnn.profiling.report import format_bytes
+from msrnn.profiling.side_by_side import side_by_side
 from msrnn.profiling.step import TrainingStep
-from msrnn.profiling.timing import interleaved
 
 MODELS = ("convlstm", "ms-convlstm", "predrnn", "ms-predrnn")
 PATCHES = (1, 4)
@@ -188,28 +187,18 @@ def pair_of_steps(name: str, patch: int, precision: str, args: argparse.Namespac
 
 def measure(name: str, patch: int, precision: str, args: argparse.Namespace) -> dict:
     steps = pair_of_steps(name, patch, precision, args)
-    first = {}
-    for variant, step in steps.items():
-        loss, saved = activation_counter(torch.device("cpu"))(step.loss)
-        step.update(loss)
-        first[variant] = (loss.item(), saved)
-    for _ in range(args.warmup):
-        for step in steps.values():
-            step()
-    timings = interleaved(steps, repeats=args.repeats, device=torch.device("cpu"))
-    medians = {variant: timing.median for variant, timing in timings.items()}
-    ours = timings["msrnn"].seconds
-    losses = {variant: loss for variant, (loss, _) in first.items()}
+    measured = side_by_side(steps, repeats=args.repeats, warmup=args.warmup)
+    medians, losses = measured["median_seconds"], measured["first_loss"]
     return {
         "model": name,
         "patch_size": patch,
         "grid": args.size // patch,
         "precision": precision,
-        "seconds": {variant: list(timing.seconds) for variant, timing in timings.items()},
+        "seconds": measured["seconds"],
         "median_seconds": medians,
         "ratio": medians["msrnn"] / medians["reference"],
-        "msrnn_slowest_over_median": max(ours) / medians["msrnn"],
-        "saved_bytes": {variant: saved for variant, (_, saved) in first.items()},
+        "msrnn_slowest_over_median": max(measured["seconds"]["msrnn"]) / medians["msrnn"],
+        "saved_bytes": measured["saved_bytes"],
         "loss_relative_difference": abs(losses["msrnn"] - losses["reference"])
         / abs(losses["reference"]),
     }
