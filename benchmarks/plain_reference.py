@@ -14,6 +14,11 @@ step of each (teacher-forced forward over ``T - 1`` steps, the L1+L2 loss, backw
 (reference, msrnn, reference, ...), after ``--warmup`` untimed steps; the first step of each
 counts the bytes saved for backward and checks that the losses agree. Reported: medians, the
 ratio msrnn / reference, saved bytes, and the spread of msrnn's steps (slowest over median).
+When both precisions run, one ConvLSTM gate convolution of the run's width and grid is timed in
+fp32 and in bf16-mixed + channels-last first, so that the models' bf16 speed-ups can be read as a
+share of what the convolutions alone gain. A table of the speed targets (``*_TARGET`` below)
+closes the report: fp32 msrnn / reference, the slowest step, MS-X / X on the full and on the
+patched grid, and that share.
 
     python benchmarks/plain_reference.py --json benchmarks/results/plain_reference.json
     python benchmarks/plain_reference.py --size 16 --batch 1 --frames 4 --repeats 2  # quick check
@@ -35,7 +40,8 @@ from msrnn.allocator import retain_freed_memory
 from msrnn.cells.convlstm import ConvLSTMCell
 from msrnn.cells.predrnn import STLSTMCell
 from msrnn.layers import SummedConv2d, level_size
-from msrnn.models import Forecaster, ForecastOutput, build_model
+from msrnn.models import Forecaster, ForecastOutput, base_of, build_model
+from msrnn.profiling.flops import conv_ceiling
 from msrnn.profiling.machine import describe_machine, measured_on
 from msrnn.profiling.profile import random_frames
 from msrnn.profiling.report import format_bytes
@@ -46,6 +52,13 @@ MODELS = ("convlstm", "ms-convlstm", "predrnn", "ms-predrnn")
 PATCHES = (1, 4)
 PRECISIONS = ("32", "bf16-mixed")
 VARIANTS = ("reference", "msrnn")
+# The speed targets this benchmark checks (docs/benchmarks.md): msrnn's fp32 step against the
+# reference, its slowest step against its median, MS-X against X on the full and on a patched
+# grid, and bf16-mixed's speed-up as a share of what the convolutions alone gain.
+FP32_RATIO_TARGET = 0.9
+SPREAD_TARGET = 1.15
+MS_RATIO_TARGET = {"full grid": 0.6, "patched grid": 0.72}
+BF16_SHARE_TARGET = 0.9
 
 
 def _concatenated_conv(summed: SummedConv2d) -> nn.Conv2d:
@@ -204,7 +217,68 @@ def measure(name: str, patch: int, precision: str, args: argparse.Namespace) -> 
     }
 
 
-def markdown(records: list[dict], args: argparse.Namespace, command: str) -> str:
+def gate_conv_speedup(patch: int, args: argparse.Namespace, rounds: int = 3) -> dict:
+    """bf16-mixed + channels-last over fp32 for one ConvLSTM gate convolution of this run's width
+    and grid (``2C -> 4C``, 3x3, forward + backward), the two precisions alternating."""
+    shape = {"batch": args.batch, "in_channels": 2 * args.channels,
+             "out_channels": 4 * args.channels, "size": args.size // patch}  # fmt: skip
+    cpu = torch.device("cpu")
+    seconds = {"32": [], "bf16-mixed": []}
+    for _ in range(rounds):
+        for precision, times in seconds.items():
+            ceiling = conv_ceiling(cpu, **shape, precision=precision,
+                                   channels_last=precision == "bf16-mixed", repeats=3)  # fmt: skip
+            times.append(ceiling.timing.median)
+    medians = {precision: sorted(times)[len(times) // 2] for precision, times in seconds.items()}
+    return {"shape": shape, "median_seconds": medians,
+            "speedup": medians["32"] / medians["bf16-mixed"]}  # fmt: skip
+
+
+def _verdict(value: float, target: float, *, at_most: bool = True) -> str:
+    met = value <= target if at_most else value >= target
+    return "met" if met else "**unmet**"
+
+
+def target_rows(records: list[dict], ceilings: dict[int, dict]) -> list[str]:
+    """One markdown row per target this run can check."""
+    rows = []
+    for r in records:
+        if r["precision"] == "32":
+            grid = f"{r['grid']}x{r['grid']}"
+            verdict = _verdict(r["ratio"], FP32_RATIO_TARGET)
+            rows.append(f"| fp32 msrnn / reference, {r['model']} {grid} | {r['ratio']:.2f} | "
+                        f"<= {FP32_RATIO_TARGET} | {verdict} |")  # fmt: skip
+    worst = max(records, key=lambda r: r["msrnn_slowest_over_median"])
+    spread = worst["msrnn_slowest_over_median"]
+    rows.append(f"| slowest / median msrnn step, worst of the run ({worst['model']} "
+                f"{worst['grid']}x{worst['grid']} {worst['precision']}) | {spread:.2f} | "
+                f"<= {SPREAD_TARGET} | {_verdict(spread, SPREAD_TARGET)} |")  # fmt: skip
+    by_key = {(r["model"], r["patch_size"], r["precision"]): r for r in records}
+    for (name, patch, precision), r in by_key.items():
+        base = by_key.get((base_of(name), patch, precision))
+        if base is None:
+            continue
+        ratio = r["median_seconds"]["msrnn"] / base["median_seconds"]["msrnn"]
+        kind = "full grid" if patch == 1 else "patched grid"
+        target = MS_RATIO_TARGET[kind]
+        rows.append(f"| {name} / {base['model']}, {r['grid']}x{r['grid']} ({kind}) {precision} | "
+                    f"{ratio:.2f} | <= {target} | {_verdict(ratio, target)} |")  # fmt: skip
+    for (name, patch, precision), r in by_key.items():
+        fp32 = by_key.get((name, patch, "32"))
+        if precision != "bf16-mixed" or fp32 is None or patch not in ceilings:
+            continue
+        speedup = fp32["median_seconds"]["msrnn"] / r["median_seconds"]["msrnn"]
+        share = speedup / ceilings[patch]["speedup"]
+        verdict = _verdict(share, BF16_SHARE_TARGET, at_most=False)
+        rows.append(f"| bf16-mixed speed-up, {name} {r['grid']}x{r['grid']}: {speedup:.2f}x of "
+                    f"the gate convolution's {ceilings[patch]['speedup']:.2f}x | {share:.2f} | "
+                    f">= {BF16_SHARE_TARGET} | {verdict} |")  # fmt: skip
+    return rows
+
+
+def markdown(
+    records: list[dict], ceilings: dict[int, dict], args: argparse.Namespace, command: str
+) -> str:
     depth = "paper depth" if args.num_layers is None else f"{args.num_layers} layers"
     lines = [
         f"### msrnn against a plain-autograd reference: {args.size}x{args.size} frames, batch "
@@ -226,6 +300,8 @@ def markdown(records: list[dict], args: argparse.Namespace, command: str) -> str
             f"{t['msrnn']:.3f} | {r['ratio']:.2f} | {r['msrnn_slowest_over_median']:.2f} | "
             f"{format_bytes(b['reference'])} | {format_bytes(b['msrnn'])} |"
         )
+    lines += ["", "Targets checked by this run:", "", "| target | value | target | verdict |",
+              "|---|---:|---:|---|", *target_rows(records, ceilings)]  # fmt: skip
     return "\n".join(lines) + "\n"
 
 
@@ -265,6 +341,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    ceilings = {}
+    if set(PRECISIONS) <= set(args.precision_list):
+        for patch in args.patch_list:
+            ceilings[patch] = gate_conv_speedup(patch, args)
+            print(f"gate convolution, patch {patch}: bf16-mixed + channels-last "
+                  f"{ceilings[patch]['speedup']:.2f}x fp32", flush=True)  # fmt: skip
     records = []
     for precision in args.precision_list:
         for patch in args.patch_list:
@@ -279,12 +361,13 @@ def main(argv: list[str] | None = None) -> int:
                     flush=True,
                 )
     words = sys.argv[1:] if argv is None else argv
-    table = markdown(records, args, "python benchmarks/plain_reference.py " + shlex.join(words))
+    command = "python benchmarks/plain_reference.py " + shlex.join(words)
+    table = markdown(records, ceilings, args, command)
     print(table)
     if args.json:
         setup = {k: v for k, v in vars(args).items() if not k.endswith("_list")}
         result = {"setup": setup, "machine": describe_machine(), "models": records,
-                  "markdown": table}  # fmt: skip
+                  "gate_convolution": ceilings, "markdown": table}  # fmt: skip
         Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
         print(f"wrote {args.json}")
     return 0

@@ -199,3 +199,20 @@ def test_plain_reference_times_both_steps_and_checks_the_loss(tmp_path, capsys):
         assert len(record["seconds"]["msrnn"]) == 2 and record["ratio"] > 0
         assert record["saved_bytes"]["msrnn"] < record["saved_bytes"]["reference"]
     assert "| ms-predrnn | 4x4 | 32 |" in capsys.readouterr().out
+
+
+def test_plain_reference_checks_the_speed_targets(tmp_path):
+    out = tmp_path / "reference.json"
+    argv = ["--models", "predrnn,ms-predrnn", "--patches", "1,4", "--num-layers", "2",
+            "--channels", "4", "--size", "16", "--batch", "1", "--frames", "4",
+            "--repeats", "1", "--warmup", "0", "--json", str(out)]  # fmt: skip
+    assert _load("plain_reference").main(argv) == 0
+    report = json.loads(out.read_text())
+    assert sorted(report["gate_convolution"]) == ["1", "4"]
+    table = report["markdown"]
+    assert "| fp32 msrnn / reference, ms-predrnn 4x4 |" in table
+    assert "| ms-predrnn / predrnn, 16x16 (full grid) 32 |" in table
+    assert "| ms-predrnn / predrnn, 4x4 (patched grid) bf16-mixed |" in table
+    assert "| bf16-mixed speed-up, predrnn 16x16:" in table
+    assert table.count("| slowest / median msrnn step, worst of the run") == 1
+    assert table.count("| met |") + table.count("| **unmet** |") == 4 + 1 + 4 + 4

@@ -35,6 +35,16 @@ def test_conv_ceiling_counts_and_times_forward_and_backward():
     assert ceiling.gflops_per_second == pytest.approx(ceiling.flops / ceiling.timing.median / 1e9)
 
 
+def test_conv_ceiling_in_bf16_and_channels_last_counts_the_same_convolution():
+    ceiling = conv_ceiling(
+        CPU, batch=1, in_channels=2, out_channels=4, size=8, repeats=1,
+        precision="bf16-mixed", channels_last=True,
+    )  # fmt: skip
+    assert ceiling.flops == 3 * 2 * 1 * 4 * 8 * 8 * 2 * 9
+    with pytest.raises(ValueError, match="precision must be one of"):
+        conv_ceiling(CPU, batch=1, in_channels=2, out_channels=4, size=8, precision="16")
+
+
 def test_time_calls_warms_up_then_times():
     calls = []
     timing = time_calls(lambda: calls.append(1), repeats=3, warmup=2, device=CPU)

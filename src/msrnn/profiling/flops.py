@@ -14,6 +14,7 @@ from torch.utils.flop_counter import (
     sdpa_flop_count,
 )
 
+from msrnn.profiling.step import autocast, check_precision
 from msrnn.profiling.timing import Timing, time_calls
 
 
@@ -87,25 +88,36 @@ def conv_ceiling(
     size: int = 64,
     repeats: int = 5,
     warmup: int = 1,
+    precision: str = "32",
+    channels_last: bool = False,
 ) -> ConvCeiling:
     """Time a ``3x3`` convolution ``in_channels -> out_channels`` at ``size x size``, fwd + bwd.
 
     The default is one ConvLSTM gate convolution of the paper's setting (64 -> 4 * 64 channels,
     64x64, batch 4): the fastest a ConvRNN step's dominant operation can run on ``device``.
-    Gradients of input and weight are both computed, as in training.
+    Gradients of input and weight are both computed, as in training. ``precision="bf16-mixed"``
+    runs it under bf16 autocast, ``channels_last`` in the NHWC memory format, as a model
+    configured that way runs its convolutions: the ratio of two ceilings is the speed-up the
+    convolutions alone allow.
 
     Returns:
         The :class:`ConvCeiling` (about 14.5 GFLOP per call with the defaults).
     """
+    check_precision(precision, device)
     generator = torch.Generator().manual_seed(0)
     x = torch.rand(batch, in_channels, size, size, generator=generator).to(device)
     weight = torch.rand(out_channels, in_channels, 3, 3, generator=generator).to(device)
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+        weight = weight.contiguous(memory_format=torch.channels_last)
     x.requires_grad_()
     weight.requires_grad_()
 
     def call() -> None:
         x.grad = weight.grad = None
-        F.conv2d(x, weight, padding=1).sum().backward()
+        with autocast(precision, device):
+            out = F.conv2d(x, weight, padding=1)
+        out.float().sum().backward()
 
     _, flops = count_flops(call)
     return ConvCeiling(flops, time_calls(call, repeats=repeats, warmup=warmup, device=device))
