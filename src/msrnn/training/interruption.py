@@ -35,7 +35,7 @@ class CheckpointOnInterrupt(L.Callback):
             return
         if trainer.state.fn != "fit" or trainer.global_step == 0:
             return
-        trainer.save_checkpoint(self.path)
+        trainer.save_checkpoint(self.path, weights_only=False)  # the full state, to resume
         if trainer.is_global_zero:
             cause = "SIGTERM" if isinstance(exception, SIGTERMException) else "Ctrl-C"
             print(
@@ -72,4 +72,5 @@ class PeriodicLastCheckpoint(L.Callback):
         if step % self.every_n_steps or step == self._saved_at:  # accumulation repeats a step
             return
         self._saved_at = step
-        trainer.save_checkpoint(checkpoint_dir(trainer.default_root_dir) / "last.ckpt")
+        last = checkpoint_dir(trainer.default_root_dir) / "last.ckpt"
+        trainer.save_checkpoint(last, weights_only=False)  # the full state, to resume
