@@ -1,9 +1,12 @@
+import contextlib
+
 import pytest
 import torch
 from torch import nn
+from torch.profiler import ProfilerActivity, profile
 
 from msrnn.layers import SummedConv2d
-from msrnn.layers.gates import conv2d_of_concatenation, summed_conv2d
+from msrnn.layers.gates import conv2d_of_concatenation, shared_weight_casts, summed_conv2d
 from msrnn.profiling import saved_tensor_bytes
 
 
@@ -140,6 +143,49 @@ def test_fused_under_bf16_autocast_runs_in_bf16_and_returns_fp32_gradients():
     assert torch.allclose(out.float(), reference.float(), atol=3e-2)
     for grad, expected in zip(grads, reference_grads, strict=True):
         assert torch.allclose(grad, expected, rtol=2e-2, atol=2e-2 * expected.abs().max())
+
+
+def _three_steps_under_bf16(conv: SummedConv2d, shared: bool) -> list[torch.Tensor]:
+    """Output sum and parameter gradients of three recurrent uses of ``conv`` under bf16."""
+    torch.manual_seed(1)
+    x, h = torch.randn(2, 4, 6, 6), torch.randn(2, 4, 6, 6, requires_grad=True)
+    conv.zero_grad()
+    sharing = shared_weight_casts() if shared else contextlib.nullcontext()
+    with torch.autocast("cpu", dtype=torch.bfloat16), sharing:
+        for _ in range(3):
+            h = torch.tanh(conv(x, h)[:, :4].float())
+    h.sum().backward()
+    return [h.detach(), conv.weight.grad.clone(), conv.bias.grad.clone()]
+
+
+def test_shared_weight_casts_reuse_one_cast_and_change_no_result():
+    conv = SummedConv2d([4, 4], 8, 3, fused=True)
+    results, casts = {}, {}
+    for shared in (True, False):
+        with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as prof:
+            results[shared] = _three_steps_under_bf16(conv, shared)
+        weight_shape = list(conv.weight.shape)
+        casts[shared] = sum(
+            event.name == "aten::_to_copy" and event.input_shapes[:1] == [weight_shape]
+            for event in prof.events()
+        )
+    assert all(torch.equal(a, b) for a, b in zip(results[True], results[False], strict=True))
+    # in the block: one cast, and each call's weight gradient back to float32; without it each
+    # call also casts the weight itself
+    assert casts == {True: 1 + 3, False: 3 + 3}
+
+
+def test_shared_weight_casts_cast_again_after_an_in_place_update():
+    conv = SummedConv2d([4, 4], 8, 3, fused=True)
+    x = torch.randn(1, 4, 5, 5)
+    with torch.autocast("cpu", dtype=torch.bfloat16), shared_weight_casts():
+        before = conv(x, x)
+        with torch.no_grad():
+            conv.weight.mul_(2)
+        after = conv(x, x)
+    assert not torch.allclose(before.float(), after.float())
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert torch.equal(after, conv(x, x))
 
 
 def test_fused_traces_on_the_meta_device():

@@ -15,6 +15,7 @@ from torch.utils.checkpoint import checkpoint
 
 from msrnn.cells.predrnn_v2 import DecouplingLoss
 from msrnn.layers.fusable import is_fused, set_fused
+from msrnn.layers.gates import shared_weight_casts
 from msrnn.models.runtime import AUTOCAST_DTYPES, RuntimeOptions
 from msrnn.models.stack import MultiScaleStack, StackState, StepOutput
 
@@ -241,7 +242,7 @@ class Forecaster(nn.Module):
     def _unroll(
         self, frames: Tensor, steps: int, *, truth_steps: int, mask: Tensor | None
     ) -> ForecastOutput:
-        with self._autocast(frames.device.type):
+        with self._autocast(frames.device.type), shared_weight_casts():
             return self._unroll_in_context(frames, steps, truth_steps=truth_steps, mask=mask)
 
     def _autocast(self, device_type: str) -> contextlib.AbstractContextManager:
