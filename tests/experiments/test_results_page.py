@@ -71,6 +71,17 @@ def test_study_table_has_mean_spread_and_verdicts(results):
     assert "at precision bf16-mixed on AMD EPYC (family 25, model 17)" in page
 
 
+def test_fit_time_is_the_median_run_so_a_paused_run_does_not_skew_it(results):
+    path = results / "cpu_study" / "ms-convlstm-seed1.json"
+    record = json.loads(path.read_text())
+    path.write_text(json.dumps({**record, "fit_seconds": 6000.0}))  # paused for 99 minutes
+    page = render(results)
+    assert "| ms-convlstm | 3 | 124.3 ± 6.7 (120.0–132.0) |" in page
+    row = next(line for line in page.splitlines() if line.startswith("| ms-convlstm | 3 |"))
+    assert row.endswith("| 1.0 |")  # 60 s median, not the mean of 60, 6000 and 60 s
+    assert "The fits took 114 min in all" in page  # 14 x 60 s + 6000 s: the sum keeps them all
+
+
 def test_runs_that_did_not_learn_are_not_evidence(results):
     page = render(results)
     assert "**1 run did not learn and is left out**: convlstm (seed 2)." in page
