@@ -99,8 +99,8 @@ def shared_weight_casts() -> Iterator[None]:
     ``F.conv2d`` within an autocast region. Each call still returns its weight gradient in the
     weight's dtype, so gradients add up exactly as before: the results are bit-identical, the
     copies fewer (on a 16x16 grid they were a tenth of a bf16 training step). A weight changed in
-    place (its version moves) is cast again. Outside the block, or without autocast, nothing
-    changes.
+    place (its version moves) is cast again. Outside the block each call casts once and its
+    backward reuses that cast; without autocast there is nothing to cast.
     """
     token = _SHARED_CASTS.set({})
     try:
