@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
+import statistics
 import sys
 from pathlib import Path
 
@@ -229,7 +230,7 @@ def gate_conv_speedup(patch: int, args: argparse.Namespace, rounds: int = 3) -> 
             ceiling = conv_ceiling(cpu, **shape, precision=precision,
                                    channels_last=precision == "bf16-mixed", repeats=3)  # fmt: skip
             times.append(ceiling.timing.median)
-    medians = {precision: sorted(times)[len(times) // 2] for precision, times in seconds.items()}
+    medians = {precision: statistics.median(times) for precision, times in seconds.items()}
     return {"shape": shape, "median_seconds": medians,
             "speedup": medians["32"] / medians["bf16-mixed"]}  # fmt: skip
 
